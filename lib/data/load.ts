@@ -1,0 +1,52 @@
+/**
+ * One entry point for notebooks and command lines: a dataset by registry name or by path.
+ *
+ * - a registry name (e.g. `human_nontata_promoters`): the full-sequence folder from the first root
+ *   that has it (DNABERT_DATA_DIR, ~/.genomic_benchmarks, data/); never downloaded implicitly;
+ * - a folder with `train/` and `test/`: read as the full-sequence layout;
+ * - a table file (.tsv/.csv, optionally .gz): one labelled set, split into a seeded, stratified
+ *   train/test holdout that every result records.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Dataset } from './dataset.js';
+import { findDataset } from './registry.js';
+import { datasetForFile, defaultRoots, locateDataset, readDatasetFolder, readFolderDataset, readTable, type TableOptions } from './readers.js';
+import { stratifiedHoldout } from './splits.js';
+
+export class DatasetUnavailableError extends Error {
+  constructor(public readonly dataset: string, roots: string[]) {
+    super(
+      `Dataset '${dataset}' is not available locally (looked in ${roots.join(', ')}). ` +
+        `Download it with \`npm run data -- download ${dataset}\`, place it by hand as <root>/${dataset}/{train,test}/<class>/<id>.txt, ` +
+        `or pass the path of a labelled table.`,
+    );
+    this.name = 'DatasetUnavailableError';
+  }
+}
+
+export interface LoadOptions extends TableOptions {
+  roots?: string[];
+  /** For a single table: the held-out test fraction (default 0.3) and the seed of the holdout (default 0). */
+  testFraction?: number;
+  holdoutSeed?: number;
+}
+
+export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): Dataset {
+  if (findDataset(nameOrPath) && !existsSync(nameOrPath)) {
+    const roots = opts.roots ?? defaultRoots();
+    const root = locateDataset(nameOrPath, roots);
+    if (!root) throw new DatasetUnavailableError(nameOrPath, roots);
+    return readFolderDataset(root, nameOrPath);
+  }
+  if (!existsSync(nameOrPath)) {
+    throw new Error(`'${nameOrPath}' is neither a known dataset name nor an existing path.`);
+  }
+  if (statSync(nameOrPath).isDirectory()) {
+    if (!existsSync(join(nameOrPath, 'train'))) throw new Error(`${nameOrPath}: a dataset folder needs train/ and test/ sub-folders.`);
+    return readDatasetFolder(nameOrPath, basename(nameOrPath));
+  }
+  const table = readTable(nameOrPath, opts);
+  const name = datasetForFile(nameOrPath)?.name ?? basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
+  return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name });
+}

@@ -1,0 +1,38 @@
+/**
+ * Progress reporting for long work: a live bar on a terminal (cli-progress), and a line every ~10 %
+ * where output is not a terminal (notebooks, CI logs), so logs stay readable.
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  /** Set the amount done, with optional extra fields shown after the bar (e.g. loss). */
+  update(done: number, info?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+export function progress(label: string, total: number, unit = '', stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {value}/{total}${unit ? ' ' + unit : ''} | ETA {eta_formatted} {info}`, stream, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { info: '' });
+    return {
+      update: (done, info) => bar.update(done, { info: info ? Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ') : '' }),
+      stop: () => bar.stop(),
+    };
+  }
+  const start = Date.now();
+  let nextPct = 10;
+  return {
+    update(done, info) {
+      const pct = total > 0 ? (100 * done) / total : 100;
+      if (pct + 1e-9 < nextPct) return;
+      while (nextPct <= pct) nextPct += 10;
+      const secs = (Date.now() - start) / 1000;
+      const extra = info ? ' ' + Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ') : '';
+      stream.write(`${label}: ${Math.floor(pct)}% (${done}/${total}${unit ? ' ' + unit : ''}, ${secs.toFixed(1)} s)${extra}\n`);
+    },
+    stop() {},
+  };
+}

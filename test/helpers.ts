@@ -1,0 +1,75 @@
+/** Generated fixtures shared by the tests: temporary folders, synthetic datasets, zips, a local HTTP server. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import yazl from 'yazl';
+import { seededRng } from '../lib/random.js';
+
+export function tempDir(prefix = 'dnabert-test-'): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function randomDna(len: number, rng: () => number, alphabet = 'ACGT'): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += alphabet[Math.floor(rng() * alphabet.length)];
+  return s;
+}
+
+/** Write `<root>/<name>/{train,test}/<class>/<id>.txt` with the given counts per split and class. */
+export function writeFolderDataset(
+  root: string,
+  name: string,
+  counts: { train: Record<string, number>; test: Record<string, number> },
+  len: (i: number) => number = () => 50,
+  seed = 1,
+): void {
+  const rng = seededRng(seed);
+  for (const split of ['train', 'test'] as const) {
+    for (const [cls, n] of Object.entries(counts[split])) {
+      const dir = join(root, name, split, cls);
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < n; i++) writeFileSync(join(dir, `${i}.txt`), randomDna(len(i), rng));
+    }
+  }
+}
+
+/** Zip a folder tree (entries relative to `base`). */
+export function zipFolder(dir: string, base: string): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else zip.addFile(p, relative(base, p));
+    }
+  };
+  walk(dir);
+  zip.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    zip.outputStream.on('error', reject);
+  });
+}
+
+export type Handler = (path: string, res: import('node:http').ServerResponse) => void;
+
+/** A loopback HTTP server for download tests; `url` has no trailing slash. */
+export async function serve(handler: Handler): Promise<{ url: string; close(): Promise<void>; requests: string[] }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    handler(new URL(req.url ?? '/', 'http://localhost').pathname, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
