@@ -1,0 +1,261 @@
+/**
+ * DNABERT: a BERT sequence classifier with Hugging Face `BertForSequenceClassification` semantics,
+ * built on lib/ops.ts so it runs and trains on every TensorFlow.js backend.
+ *
+ *   word + position + token-type embeddings → LayerNorm → dropout
+ *   → N × [self-attention (additive mask) → dense → dropout → LayerNorm(+residual)
+ *          → dense → GELU(erf) → dense → dropout → LayerNorm(+residual)]
+ *   → pooler: dense + tanh on [CLS] → dropout → classifier (num_labels logits)
+ *
+ * Parameters carry Hugging Face state-dict names (`bert.encoder.layer.0.attention.self.query.weight`,
+ * `classifier.bias`, …). Linear weights are held in [in, out] layout — the transpose of PyTorch's
+ * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dropout, embedding, gelu, layerNorm, linear, maskedSoftmax, softmaxCrossEntropy } from './ops.js';
+
+/** The fields of a Hugging Face BERT `config.json` that define the model. */
+export interface BertConfig {
+  vocab_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  /** Only exact-erf "gelu" is supported (DNABERT's). */
+  hidden_act: 'gelu';
+  hidden_dropout_prob: number;
+  attention_probs_dropout_prob: number;
+  max_position_embeddings: number;
+  type_vocab_size: number;
+  initializer_range: number;
+  layer_norm_eps: number;
+  pad_token_id: number;
+  num_labels: number;
+}
+
+/** DNABERT-6 (`armheb/DNA_bert_6`): BERT-base over the 4,101-token 6-mer vocabulary. */
+export const DNABERT6_CONFIG: Readonly<BertConfig> = Object.freeze({
+  vocab_size: 4101,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+  num_labels: 2,
+});
+
+/** A CPU-sized configuration from the same code: 4 layers × 256 hidden, 4 heads, FFN 1024. */
+export const SMALL_CONFIG: Readonly<BertConfig> = Object.freeze({
+  ...DNABERT6_CONFIG,
+  hidden_size: 256,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  intermediate_size: 1024,
+});
+
+/** Keys of a HF config.json that do not change the computation and are accepted as they are. */
+const IGNORED_CONFIG_KEYS = new Set([
+  'architectures', 'model_type', 'transformers_version', 'torch_dtype', 'position_embedding_type', 'use_cache',
+  'classifier_dropout', 'gradient_checkpointing', 'finetuning_task', 'id2label', 'label2id', 'problem_type',
+  'output_past', 'bos_token_id', 'eos_token_id', 'num_rotation_heads', 'rnn_type', 'rnn_dropout', 'rnn_hidden',
+  'num_rnn_layer', 'split', '_name_or_path', 'chunk_size_feed_forward', 'is_decoder', 'add_cross_attention',
+  'tie_word_embeddings', 'return_dict', 'output_hidden_states', 'output_attentions', 'torchscript', 'pruned_heads',
+]);
+
+/**
+ * A full config from a HF config.json object (or a partial override of DNABERT-6). Unknown keys and
+ * unsupported values are errors that name the key.
+ */
+export function bertConfig(raw: Record<string, unknown>, where = 'config'): BertConfig {
+  const out: Record<string, unknown> = { ...DNABERT6_CONFIG };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k in DNABERT6_CONFIG) out[k] = v;
+    else if (!IGNORED_CONFIG_KEYS.has(k)) throw new Error(`${where}: unknown BERT config key '${k}'`);
+  }
+  if (raw.id2label && raw.num_labels === undefined) out.num_labels = Object.keys(raw.id2label as object).length;
+  const c = out as unknown as BertConfig;
+  if (c.hidden_act !== 'gelu') throw new Error(`${where}: hidden_act '${c.hidden_act}' is not supported (only exact-erf 'gelu')`);
+  if (raw.position_embedding_type !== undefined && raw.position_embedding_type !== 'absolute') {
+    throw new Error(`${where}: position_embedding_type '${String(raw.position_embedding_type)}' is not supported (only 'absolute')`);
+  }
+  if (c.hidden_size % c.num_attention_heads !== 0) {
+    throw new Error(`${where}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`);
+  }
+  for (const k of Object.keys(DNABERT6_CONFIG) as (keyof BertConfig)[]) {
+    if (k !== 'hidden_act' && typeof c[k] !== 'number') throw new Error(`${where}: '${k}' must be a number`);
+  }
+  return c;
+}
+
+export type ParamKind = 'linear' | 'bias' | 'embedding' | 'ln_weight' | 'ln_bias';
+
+export interface ParamSpec {
+  name: string;
+  /** Shape in this library's layout (linear weights [in, out]). */
+  shape: number[];
+  kind: ParamKind;
+}
+
+/** Every parameter of the classifier, in HF state-dict order. */
+export function paramSpecs(c: BertConfig): ParamSpec[] {
+  const H = c.hidden_size, I = c.intermediate_size;
+  const specs: ParamSpec[] = [];
+  const lin = (name: string, inDim: number, outDim: number) => {
+    specs.push({ name: `${name}.weight`, shape: [inDim, outDim], kind: 'linear' });
+    specs.push({ name: `${name}.bias`, shape: [outDim], kind: 'bias' });
+  };
+  const ln = (name: string) => {
+    specs.push({ name: `${name}.weight`, shape: [H], kind: 'ln_weight' });
+    specs.push({ name: `${name}.bias`, shape: [H], kind: 'ln_bias' });
+  };
+  specs.push({ name: 'bert.embeddings.word_embeddings.weight', shape: [c.vocab_size, H], kind: 'embedding' });
+  specs.push({ name: 'bert.embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, H], kind: 'embedding' });
+  specs.push({ name: 'bert.embeddings.token_type_embeddings.weight', shape: [c.type_vocab_size, H], kind: 'embedding' });
+  ln('bert.embeddings.LayerNorm');
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `bert.encoder.layer.${l}`;
+    lin(`${p}.attention.self.query`, H, H);
+    lin(`${p}.attention.self.key`, H, H);
+    lin(`${p}.attention.self.value`, H, H);
+    lin(`${p}.attention.output.dense`, H, H);
+    ln(`${p}.attention.output.LayerNorm`);
+    lin(`${p}.intermediate.dense`, H, I);
+    lin(`${p}.output.dense`, I, H);
+    ln(`${p}.output.LayerNorm`);
+  }
+  lin('bert.pooler.dense', H, H);
+  lin('classifier', H, c.num_labels);
+  return specs;
+}
+
+/** Initial values as Hugging Face BERT initialises them: N(0, initializer_range) weights (the padding row of the word embeddings zero), zero biases, LayerNorm 1 / 0. */
+export function initialValue(spec: ParamSpec, c: BertConfig, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    switch (spec.kind) {
+      case 'linear':
+        return tf.randomNormal(spec.shape, 0, c.initializer_range, 'float32', seed);
+      case 'embedding': {
+        const w = tf.randomNormal(spec.shape, 0, c.initializer_range, 'float32', seed);
+        if (spec.name !== 'bert.embeddings.word_embeddings.weight') return w;
+        const isPad = tf.equal(tf.range(0, spec.shape[0], 1, 'int32'), c.pad_token_id).reshape([spec.shape[0], 1]);
+        return tf.where(isPad, tf.zerosLike(w), w);
+      }
+      case 'ln_weight':
+        return tf.ones(spec.shape);
+      case 'bias':
+      case 'ln_bias':
+        return tf.zeros(spec.shape);
+    }
+  });
+}
+
+export interface ForwardOptions {
+  training?: boolean;
+  /** Seed for this step's dropout masks (each dropout site derives its own). */
+  seed?: number;
+}
+
+export interface BertOutput {
+  lastHidden: tf.Tensor3D;
+  pooled: tf.Tensor2D;
+  logits: tf.Tensor2D;
+}
+
+/** Additive attention mask [B, 1, 1, L]: 0 where attended, float32 min where masked (HF's convention). */
+export function additiveMask(mask: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -3.4028234663852886e38).reshape([mask.shape[0], 1, 1, mask.shape[1]]));
+}
+
+export class BertClassifier {
+  readonly params: Map<string, tf.Variable>;
+
+  constructor(readonly config: BertConfig, params: Map<string, tf.Variable>) {
+    const missing = paramSpecs(config).filter((s) => !params.has(s.name)).map((s) => s.name);
+    if (missing.length) throw new Error(`BertClassifier: missing parameters ${missing.join(', ')}`);
+    this.params = params;
+  }
+
+  /** A model from HF-style random initialisation, reproducible with `seed`. */
+  static random(config: BertConfig, seed: number): BertClassifier {
+    const params = new Map<string, tf.Variable>();
+    paramSpecs(config).forEach((spec, i) => {
+      const init = initialValue(spec, config, seed * 1009 + i);
+      params.set(spec.name, tf.variable(init, true));
+      init.dispose();
+    });
+    return new BertClassifier(config, params);
+  }
+
+  private p(name: string): tf.Tensor {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  private lin(x: tf.Tensor, name: string): tf.Tensor {
+    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
+  }
+
+  private ln(x: tf.Tensor, name: string): tf.Tensor {
+    return layerNorm(x, this.p(`${name}.weight`) as tf.Tensor1D, this.p(`${name}.bias`) as tf.Tensor1D, this.config.layer_norm_eps);
+  }
+
+  /** ids and mask: [B, L] int32. Token types are all 0 (single-segment input). */
+  forward(ids: tf.Tensor2D, mask: tf.Tensor2D, opts: ForwardOptions = {}): BertOutput {
+    const c = this.config;
+    const [B, L] = ids.shape;
+    if (L > c.max_position_embeddings) throw new Error(`sequence length ${L} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+    const training = opts.training ?? false;
+    let site = 0;
+    const drop = (x: tf.Tensor, rate: number) => dropout(x, rate, training, opts.seed === undefined ? undefined : opts.seed * 7919 + site++);
+    return tf.tidy(() => {
+      const H = c.hidden_size, nH = c.num_attention_heads, D = H / nH;
+      const word = embedding(ids, this.p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D);
+      const pos = tf.slice(this.p('bert.embeddings.position_embeddings.weight'), [0, 0], [L, H]);
+      const type0 = tf.slice(this.p('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, H]);
+      let h = drop(this.ln(tf.add(tf.add(word, pos), type0), 'bert.embeddings.LayerNorm'), c.hidden_dropout_prob);
+      const ext = additiveMask(mask);
+      const heads = (x: tf.Tensor) => x.reshape([B, L, nH, D]).transpose([0, 2, 1, 3]);
+      for (let l = 0; l < c.num_hidden_layers; l++) {
+        const p = `bert.encoder.layer.${l}`;
+        const q = heads(this.lin(h, `${p}.attention.self.query`));
+        const k = heads(this.lin(h, `${p}.attention.self.key`));
+        const v = heads(this.lin(h, `${p}.attention.self.value`));
+        const scores = tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true);
+        const probs = drop(maskedSoftmax(scores, 1 / Math.sqrt(D), ext), c.attention_probs_dropout_prob);
+        const ctx = tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([B, L, H]);
+        const attn = this.ln(tf.add(drop(this.lin(ctx, `${p}.attention.output.dense`), c.hidden_dropout_prob), h), `${p}.attention.output.LayerNorm`);
+        const inter = gelu(this.lin(attn, `${p}.intermediate.dense`));
+        h = this.ln(tf.add(drop(this.lin(inter, `${p}.output.dense`), c.hidden_dropout_prob), attn), `${p}.output.LayerNorm`);
+      }
+      const cls = tf.slice(h, [0, 0, 0], [B, 1, H]).reshape([B, H]);
+      const pooled = tf.tanh(this.lin(cls, 'bert.pooler.dense')) as tf.Tensor2D;
+      const logits = this.lin(drop(pooled, c.hidden_dropout_prob), 'classifier') as tf.Tensor2D;
+      return { lastHidden: h as tf.Tensor3D, pooled, logits };
+    });
+  }
+
+  /** Mean cross-entropy of the classifier's logits against labels [B]. */
+  loss(ids: tf.Tensor2D, mask: tf.Tensor2D, labels: tf.Tensor1D, opts: ForwardOptions = {}): tf.Scalar {
+    return tf.tidy(() => softmaxCrossEntropy(this.forward(ids, mask, opts).logits, labels));
+  }
+
+  /** Number of trainable values. */
+  size(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The small set of neural-network operations DNABERT and the CNN are built from.
+ *
+ * Each is written here once, composed from ordinary TensorFlow.js ops, so it runs and differentiates
+ * on every backend. A faster implementation (a fused native kernel, say) can replace one of these
+ * functions without the model code changing; tests compare such replacements with these.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** x[..., in] · W[in, out] + b[out]. Weights are kept in [in, out] layout (PyTorch's transposed). */
+export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => {
+    const shape = x.shape;
+    const inDim = shape[shape.length - 1];
+    const x2 = shape.length === 2 ? (x as tf.Tensor2D) : x.reshape([-1, inDim]) as tf.Tensor2D;
+    let y: tf.Tensor = tf.matMul(x2, w);
+    if (b) y = tf.add(y, b);
+    return shape.length === 2 ? y : y.reshape([...shape.slice(0, -1), w.shape[1]]);
+  });
+}
+
+/** Layer normalisation over the last axis (biased variance, as PyTorch). */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const axis = x.rank - 1;
+    const mean = tf.mean(x, axis, true);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), axis, true);
+    return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  });
+}
+
+/** Exact GELU, x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) — Hugging Face's "gelu". */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+/** softmax(scores · scale + additiveMask) over the last axis. */
+export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    let s = tf.mul(scores, scale);
+    if (additiveMask) s = tf.add(s, additiveMask);
+    return tf.softmax(s);
+  });
+}
+
+/** Inverted dropout; identity when not training or rate is 0. `seed` makes the mask reproducible. */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
+  if (!training || rate === 0) return x;
+  return tf.dropout(x, rate, undefined, seed);
+}
+
+/** Rows of `table` at `ids` (any shape) → [...ids.shape, dim]. */
+export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const flat = tf.gather(table, ids.flatten().toInt());
+    return flat.reshape([...ids.shape, table.shape[1]]);
+  });
+}
+
+/** Mean softmax cross-entropy of logits [n, c] against integer labels [n]. */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits);
+    const onehot = tf.oneHot(labels.toInt(), logits.shape[1]);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;
+  });
+}
