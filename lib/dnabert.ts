@@ -60,24 +60,22 @@ export const SMALL_CONFIG: Readonly<BertConfig> = Object.freeze({
   intermediate_size: 1024,
 });
 
-/** Keys of a HF config.json that do not change the computation and are accepted as they are. */
-const IGNORED_CONFIG_KEYS = new Set([
-  'architectures', 'model_type', 'transformers_version', 'torch_dtype', 'position_embedding_type', 'use_cache',
-  'classifier_dropout', 'gradient_checkpointing', 'finetuning_task', 'id2label', 'label2id', 'problem_type',
-  'output_past', 'bos_token_id', 'eos_token_id', 'num_rotation_heads', 'rnn_type', 'rnn_dropout', 'rnn_hidden',
-  'num_rnn_layer', 'split', '_name_or_path', 'chunk_size_feed_forward', 'is_decoder', 'add_cross_attention',
-  'tie_word_embeddings', 'return_dict', 'output_hidden_states', 'output_attentions', 'torchscript', 'pruned_heads',
-]);
+/** Keys a HF config.json may carry that this model reads but does not store. */
+const CHECKED_CONFIG_KEYS = new Set(['position_embedding_type', 'id2label']);
 
 /**
- * A full config from a HF config.json object (or a partial override of DNABERT-6). Unknown keys and
- * unsupported values are errors that name the key.
+ * A full config from a partial override of DNABERT-6. Unknown keys and unsupported values are errors
+ * that name the key. With `hfFile` (a Hugging Face config.json, which carries many keys that do not
+ * change the computation — generation settings, label names, library versions), keys outside the
+ * model's own are collected in `ignored` instead.
  */
-export function bertConfig(raw: Record<string, unknown>, where = 'config'): BertConfig {
+export function bertConfig(raw: Record<string, unknown>, where = 'config', hfFile?: { ignored: string[] }): BertConfig {
   const out: Record<string, unknown> = { ...DNABERT6_CONFIG };
   for (const [k, v] of Object.entries(raw)) {
     if (k in DNABERT6_CONFIG) out[k] = v;
-    else if (!IGNORED_CONFIG_KEYS.has(k)) throw new Error(`${where}: unknown BERT config key '${k}'`);
+    else if (hfFile) {
+      if (!CHECKED_CONFIG_KEYS.has(k)) hfFile.ignored.push(k);
+    } else throw new Error(`${where}: unknown BERT config key '${k}'`);
   }
   if (raw.id2label && raw.num_labels === undefined) out.num_labels = Object.keys(raw.id2label as object).length;
   const c = out as unknown as BertConfig;

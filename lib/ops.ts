@@ -50,12 +50,27 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: nu
   return tf.dropout(x, rate, undefined, seed);
 }
 
+/**
+ * Rows of `table` at `ids` → [n, dim] for flat int32 ids [n]. The gradient is a scatter-add of the
+ * incoming rows (ScatterNd), which every backend has; tfjs's own gather gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks.
+ */
+const embeddingRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [table, ids, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([ids]);
+  return {
+    value: tf.gather(table, ids),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedIds] = saved;
+      const dTable = tf.scatterND(savedIds.reshape([-1, 1]), dy, table.shape);
+      return [dTable, tf.zerosLike(savedIds)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (table: tf.Tensor, ids: tf.Tensor) => tf.Tensor;
+
 /** Rows of `table` at `ids` (any shape) → [...ids.shape, dim]. */
 export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
-  return tf.tidy(() => {
-    const flat = tf.gather(table, ids.flatten().toInt());
-    return flat.reshape([...ids.shape, table.shape[1]]);
-  });
+  return tf.tidy(() => embeddingRows(table, ids.flatten().toInt()).reshape([...ids.shape, table.shape[1]]));
 }
 
 /** Mean softmax cross-entropy of logits [n, c] against integer labels [n]. */

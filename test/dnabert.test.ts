@@ -9,6 +9,7 @@ import { parseSafetensors, serializeSafetensors } from '../lib/checkpoint/safete
 import { tokenizeBatch } from '../lib/tokenizer.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { tempDir } from './helpers.js';
+import { selectBackend } from '../lib/backend.js';
 
 const FIX = new URL('./fixtures/bert/', import.meta.url).pathname;
 interface Reference {
@@ -66,13 +67,48 @@ test('our tokenizer gives the token ids the PyTorch reference computed independe
   assert.ok(ref.attention_mask.flat().includes(0), 'the reference batch has padding');
 });
 
-test('parity with PyTorch: safetensors checkpoint, hidden states, pooled output and logits ≤ 1e-4', async () => {
-  const { model, report } = await loadCheckpoint(join(FIX, 'tiny'));
-  assert.match(report.weightsFile, /model\.safetensors$/);
-  assert.deepEqual(report.freshlyInitialised, []);
-  await checkForward(model, 'safetensors');
-  model.dispose();
-});
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`[${backend}] parity with PyTorch: safetensors checkpoint, hidden states, pooled output and logits ≤ 1e-4`, async () => {
+    await selectBackend({ requested: backend });
+    const { model, report } = await loadCheckpoint(join(FIX, 'tiny'));
+    assert.match(report.weightsFile, /model\.safetensors$/);
+    assert.deepEqual(report.freshlyInitialised, []);
+    await checkForward(model, 'safetensors');
+    model.dispose();
+  });
+
+
+  test(`[${backend}] parity with PyTorch: loss and the gradient of every parameter (relative error ≤ 1e-3)`, async () => {
+    await selectBackend({ requested: backend });
+    const { model } = await loadCheckpoint(join(FIX, 'tiny'));
+    const { ids, mask } = inputs();
+    const labels = tf.tensor1d(ref.labels, 'int32');
+    const { value, grads } = tf.variableGrads(() => model.loss(ids, mask, labels));
+    assert.ok(Math.abs((await value.data())[0] - ref.loss) <= 1e-5, `loss ${(await value.data())[0]} vs ${ref.loss}`);
+    const refGrads = parseSafetensors(readFileSync(join(FIX, 'grads.safetensors')));
+    const byVar = new Map([...model.params].map(([name, v]) => [v.name, name]));
+    const specs = new Map(paramSpecs(model.config).map((s) => [s.name, s]));
+    let checked = 0;
+    let worst = 0;
+    for (const [varName, g] of Object.entries(grads)) {
+      const name = byVar.get(varName)!;
+      const r = refGrads.get(name);
+      assert.ok(r, `reference has a gradient for ${name}`);
+      const ours = specs.get(name)!.kind === 'linear' ? tf.transpose(g) : g;
+      const scale = maxAbsDiff(r.data as Float32Array, new Float32Array(r.data.length));
+      // Relative to the gradient's own scale; gradients that are zero in exact arithmetic (the attention
+      // key bias: softmax is invariant to it) are rounding noise on both sides, so an absolute floor applies.
+      const err = maxAbsDiff(await ours.data(), r.data as Float32Array);
+      assert.ok(err <= 1e-3 * scale + 1e-7, `${name}: gradient error ${err} at scale ${scale}`);
+      if (scale > 1e-6) worst = Math.max(worst, err / scale);
+      checked++;
+    }
+    assert.equal(checked, refGrads.size);
+    assert.ok(worst <= 1e-3, `worst relative gradient error ${worst}`);
+    model.dispose();
+    await selectBackend({ requested: 'cpu' });
+  });
+}
 
 test('parity with PyTorch: torch.save zip checkpoint', async () => {
   const t = tempDir();
@@ -86,35 +122,6 @@ test('parity with PyTorch: torch.save zip checkpoint', async () => {
   } finally {
     t.cleanup();
   }
-});
-
-test('parity with PyTorch: loss and the gradient of every parameter (relative error ≤ 1e-3)', async () => {
-  const { model } = await loadCheckpoint(join(FIX, 'tiny'));
-  const { ids, mask } = inputs();
-  const labels = tf.tensor1d(ref.labels, 'int32');
-  const { value, grads } = tf.variableGrads(() => model.loss(ids, mask, labels));
-  assert.ok(Math.abs((await value.data())[0] - ref.loss) <= 1e-5, `loss ${(await value.data())[0]} vs ${ref.loss}`);
-  const refGrads = parseSafetensors(readFileSync(join(FIX, 'grads.safetensors')));
-  const byVar = new Map([...model.params].map(([name, v]) => [v.name, name]));
-  const specs = new Map(paramSpecs(model.config).map((s) => [s.name, s]));
-  let checked = 0;
-  let worst = 0;
-  for (const [varName, g] of Object.entries(grads)) {
-    const name = byVar.get(varName)!;
-    const r = refGrads.get(name);
-    assert.ok(r, `reference has a gradient for ${name}`);
-    const ours = specs.get(name)!.kind === 'linear' ? tf.transpose(g) : g;
-    const scale = maxAbsDiff(r.data as Float32Array, new Float32Array(r.data.length));
-    // Relative to the gradient's own scale; gradients that are zero in exact arithmetic (the attention
-    // key bias: softmax is invariant to it) are rounding noise on both sides, so an absolute floor applies.
-    const err = maxAbsDiff(await ours.data(), r.data as Float32Array);
-    assert.ok(err <= 1e-3 * scale + 1e-7, `${name}: gradient error ${err} at scale ${scale}`);
-    if (scale > 1e-6) worst = Math.max(worst, err / scale);
-    checked++;
-  }
-  assert.equal(checked, refGrads.size);
-  assert.ok(worst <= 1e-3, `worst relative gradient error ${worst}`);
-  model.dispose();
 });
 
 test('a pretraining checkpoint: MLM head and buffers ignored, old LayerNorm names mapped, classifier fresh', async () => {
@@ -183,7 +190,7 @@ test('random initialisation follows HF BERT and repeats with the seed', async ()
   const a = BertClassifier.random(config, 5);
   const b = BertClassifier.random(config, 5);
   const c = BertClassifier.random(config, 6);
-  const w = await a.params.get('bert.encoder.layer.0.intermediate.dense.weight')!.data();
+  const w = (await a.params.get('bert.encoder.layer.0.intermediate.dense.weight')!.data()) as Float32Array;
   const mean = w.reduce((s, x) => s + x, 0) / w.length;
   const std = Math.sqrt(w.reduce((s, x) => s + (x - mean) ** 2, 0) / w.length);
   assert.ok(Math.abs(mean) < 0.002 && Math.abs(std - 0.02) < 0.001, `mean ${mean} std ${std}`);
@@ -201,6 +208,10 @@ test('config: DNABERT-6 defaults, unknown keys and unsupported activations rejec
   assert.throws(() => bertConfig({ hidden_sise: 3 }, 'c.json'), /c\.json: unknown BERT config key 'hidden_sise'/);
   assert.throws(() => bertConfig({ hidden_act: 'relu' }), /only exact-erf 'gelu'/);
   assert.throws(() => bertConfig({ hidden_size: 100, num_attention_heads: 12 }), /not a multiple/);
+  const hf = { ignored: [] as string[] };
+  assert.equal(bertConfig({ hidden_size: 64, num_attention_heads: 2, num_beams: 1, architectures: ['BertForMaskedLM'] }, 'config.json', hf).hidden_size, 64);
+  assert.deepEqual(hf.ignored, ['num_beams', 'architectures']);
+  assert.throws(() => bertConfig({ position_embedding_type: 'relative_key' }, 'config.json', hf), /only 'absolute'/);
 });
 
 test('dropout is active in training mode and reproducible with the step seed', async () => {

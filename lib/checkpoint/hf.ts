@@ -28,6 +28,8 @@ export interface LoadReport {
   ignored: string[];
   /** Parameters absent from the checkpoint and initialised fresh (the classifier of a pretrained model). */
   freshlyInitialised: string[];
+  /** config.json keys that do not define the model (generation settings, label names, versions). */
+  ignoredConfigKeys: string[];
 }
 
 export class CheckpointError extends Error {
@@ -93,7 +95,8 @@ export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promi
     if (!existsSync(join(dir, f))) throw new CheckpointError(`${dir}: missing ${f}; a DNABERT checkpoint directory needs config.json, vocab.txt and model.safetensors or pytorch_model.bin`);
   }
   const rawConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const config = bertConfig(opts.numLabels ? { ...rawConfig, num_labels: opts.numLabels } : rawConfig, join(dir, 'config.json'));
+  const ignoredConfigKeys: string[] = [];
+  const config = bertConfig(opts.numLabels ? { ...rawConfig, num_labels: opts.numLabels } : rawConfig, join(dir, 'config.json'), { ignored: ignoredConfigKeys });
   const k = checkVocab(join(dir, 'vocab.txt'));
   if (5 + 4 ** k !== config.vocab_size) throw new CheckpointError(`${dir}: vocab.txt has ${5 + 4 ** k} tokens but config.json says vocab_size ${config.vocab_size}`);
   const { tensors, file } = await readWeights(dir);
@@ -137,7 +140,7 @@ export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promi
   }
   return {
     model: new BertClassifier(config, params),
-    report: { dir, weightsFile: file, k, ignored, freshlyInitialised: fresh },
+    report: { dir, weightsFile: file, k, ignored, freshlyInitialised: fresh, ignoredConfigKeys },
   };
 }
 

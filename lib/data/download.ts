@@ -13,12 +13,11 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { getDataset } from './registry.js';
 import { readDatasetFolder, readFolderDataset, PACKAGE_CACHE_ROOT } from './readers.js';
-import { progress } from '../progress.js';
+import { fetchFile } from '../fetch.js';
 
 export const ZENODO_RECORD = '16605299';
 export const DEFAULT_DATA_URL = `https://zenodo.org/records/${ZENODO_RECORD}/files`;
@@ -103,38 +102,15 @@ export async function downloadDataset(name: string, opts: DownloadOptions = {}):
   const url = datasetUrl(name, spec.version, opts.baseUrl);
   mkdirSync(root, { recursive: true });
   const stamp = `${process.pid}-${Date.now()}`;
-  const zipPath = join(root, `.${name}.${stamp}.zip.part`);
+  const zipPath = join(root, `.${name}.${stamp}.zip`);
   const tmpDir = join(root, `.${name}.${stamp}.extract`);
   const cleanup = () => {
     rmSync(zipPath, { force: true });
+    rmSync(`${zipPath}.part`, { force: true });
     rmSync(tmpDir, { recursive: true, force: true });
   };
   try {
-    let res: Response;
-    try {
-      res = await fetch(url);
-    } catch (e) {
-      throw new Error(`network error (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}); are you offline?`);
-    }
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-    const announced = Number(res.headers.get('content-length') ?? NaN);
-    const bar = opts.quiet ? null : progress(`download ${name}`, Number.isFinite(announced) ? announced : 0, 'bytes');
-    let received = 0;
-    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      bar?.update(received);
-    });
-    try {
-      await pipeline(body, createWriteStream(zipPath));
-    } catch (e) {
-      throw new Error(`transfer interrupted after ${received} bytes (${(e as Error).message})`);
-    } finally {
-      bar?.stop();
-    }
-    if (Number.isFinite(announced) && received !== announced) {
-      throw new Error(`transfer interrupted: received ${received} of ${announced} bytes`);
-    }
+    await fetchFile(url, zipPath, { resume: false, quiet: opts.quiet, label: `download ${name}` });
     try {
       await unzip(zipPath, tmpDir);
     } catch (e) {
