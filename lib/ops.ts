@@ -81,3 +81,61 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
     return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;
   });
 }
+
+/**
+ * 1-D convolution, "valid" padding, stride 1, as one matrix product over shifted slices (im2col):
+ * x [B, L, C] · W [K·C, O] + b → [B, L − K + 1, O]. Row k·C + c of W is PyTorch's weight[o, c, k].
+ * Exact, and differentiable on every backend without the Conv2D backprop kernels.
+ */
+export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, L, C] = x.shape;
+    const out = L - kernel + 1;
+    if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
+    const cols = Array.from({ length: kernel }, (_, k) => tf.slice(x, [0, k, 0], [B, out, C]));
+    return linear(tf.concat(cols, 2), w, b) as tf.Tensor3D;
+  });
+}
+
+/** Max pooling over non-overlapping windows along the length axis of [B, L, C] (floor(L / size) outputs). */
+export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, L, C] = x.shape;
+    const n = Math.floor(L / size);
+    return tf.max(tf.slice(x, [0, 0, 0], [B, n * size, C]).reshape([B, n, size, C]), 2) as tf.Tensor3D;
+  });
+}
+
+export interface BatchNormState {
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+/**
+ * Batch normalisation over the channel (last) axis of [B, L, C], as PyTorch's BatchNorm1d: in training,
+ * batch statistics (biased variance) normalise, and the running statistics move by `momentum` toward
+ * the batch mean and the unbiased batch variance; in evaluation the running statistics normalise.
+ */
+export function batchNorm(x: tf.Tensor3D, s: BatchNormState, training: boolean, eps = 1e-5, momentum = 0.1): tf.Tensor3D {
+  return tf.tidy(() => {
+    if (!training) {
+      return tf.add(tf.mul(tf.div(tf.sub(x, s.runningMean), tf.sqrt(tf.add(s.runningVar, eps))), s.gamma), s.beta) as tf.Tensor3D;
+    }
+    const { mean, variance } = tf.moments(x, [0, 1]);
+    const n = x.shape[0] * x.shape[1];
+    s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+    s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), s.gamma), s.beta) as tf.Tensor3D;
+  });
+}
+
+/** Mean binary cross-entropy of logits [n] against 0/1 targets [n], computed stably. */
+export function sigmoidCrossEntropy(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    // max(z, 0) − z·y + log(1 + e^(−|z|))
+    const z = logits;
+    return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
+  });
+}
