@@ -88,3 +88,14 @@ export function stratifiedHoldout(
     split: `seeded stratified holdout of ${all.source}: ${100 - pct}% train / ${pct}% test (seed ${opts.seed}); not the official split`,
   };
 }
+
+/**
+ * At most `max` records, drawn seeded and stratified (each class keeps its share); all of them when
+ * `max` is null or not smaller than the set. Used by CPU-sized profiles; recorded with results.
+ */
+export function stratifiedSample(s: LabelledSequences, max: number | null, seed: number): LabelledSequences {
+  const n = size(s);
+  if (max === null || max >= n) return s;
+  const [, held] = stratifiedIndices(s, max / n, seed);
+  return subset(s, held);
+}

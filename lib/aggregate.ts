@@ -1,0 +1,134 @@
+/**
+ * From run records to the paper's Table 2: per dataset × model, test F1 and accuracy as mean ± sample
+ * standard deviation over seeds (simple-statistics), with n, the paper's value beside ours, and
+ * missing runs shown as missing with their reason. Written as CSV (papaparse) and Markdown.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { MODELS, type ModelName } from './config.js';
+import { PAPER_DATASETS } from './data/registry.js';
+import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
+import { readRecord, type RunRecord } from './runner.js';
+
+/** Every run record under `<resultsDir>/runs`, optionally for one profile. */
+export function readRecords(resultsDir = 'results', profile?: string): RunRecord[] {
+  const root = join(resultsDir, 'runs');
+  const out: RunRecord[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir).sort()) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/^seed-\d+\.json$/.test(e)) out.push(readRecord(p)!);
+    }
+  };
+  walk(root);
+  return profile ? out.filter((r) => r.profile === profile) : out;
+}
+
+export interface Stat {
+  mean: number;
+  /** Sample standard deviation (n − 1); NaN for n < 2. */
+  std: number;
+  n: number;
+}
+
+export function meanStd(xs: number[]): Stat {
+  return { mean: xs.length ? mean(xs) : NaN, std: xs.length >= 2 ? sampleStandardDeviation(xs) : NaN, n: xs.length };
+}
+
+export interface Table2Cell {
+  dataset: string;
+  model: ModelName;
+  f1: Stat;
+  accuracy: Stat;
+  seconds: Stat;
+  seeds: number[];
+  notRun: { seed: number; reason: string }[];
+  warnings: string[];
+  backends: string[];
+  paper: { mean: number; std: number } | null;
+}
+
+/** Cells for every dataset that has records (the paper's five first, in Table 2 order) × every model. */
+export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
+  const paperOrder = PAPER_DATASETS.map((d) => d.name);
+  const datasets = [...new Set([...paperOrder.filter((d) => records.some((r) => r.dataset === d)), ...records.map((r) => r.dataset)])];
+  const cells: Table2Cell[] = [];
+  for (const dataset of datasets) {
+    for (const model of MODELS) {
+      const rs = records.filter((r) => r.dataset === dataset && r.model === model);
+      const done = rs.filter((r) => r.status === 'done' && r.test);
+      const warnings = done.flatMap((r) => r.warnings.map((w) => `seed ${r.seed}: ${w}`));
+      if (done.length < expectedSeeds && done.length > 0) warnings.push(`${done.length} of ${expectedSeeds} runs`);
+      cells.push({
+        dataset,
+        model,
+        f1: meanStd(done.map((r) => 100 * r.test!.f1)),
+        accuracy: meanStd(done.map((r) => 100 * r.test!.accuracy)),
+        seconds: meanStd(done.map((r) => r.training!.seconds)),
+        seeds: done.map((r) => r.seed).sort((a, b) => a - b),
+        notRun: rs.filter((r) => r.status === 'not-run').map((r) => ({ seed: r.seed, reason: r.reason ?? 'unknown' })),
+        warnings,
+        backends: [...new Set(done.map((r) => r.backend.name))],
+        paper: PAPER_TABLE2[dataset]?.[model] ?? null,
+      });
+    }
+  }
+  return cells;
+}
+
+export function formatStat(s: Stat, digits = 1): string {
+  if (s.n === 0) return '—';
+  return Number.isNaN(s.std) ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
+}
+
+function cellText(c: Table2Cell, expectedSeeds: number): string {
+  if (c.f1.n === 0) return c.notRun.length ? 'not run' : 'missing';
+  return `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
+}
+
+/** Markdown Table 2: ours beside the paper's, then notes on missing runs and warnings. */
+export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
+  const datasets = [...new Set(cells.map((c) => c.dataset))];
+  const head = ['dataset', ...MODELS.flatMap((m) => [`${MODEL_LABELS[m]} (ours)`, '(paper)'])];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const d of datasets) {
+    const row = [d];
+    for (const m of MODELS) {
+      const c = cells.find((x) => x.dataset === d && x.model === m)!;
+      row.push(cellText(c, expectedSeeds), c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—');
+    }
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  const notes: string[] = [];
+  for (const c of cells) {
+    const reasons = [...new Set(c.notRun.map((n) => n.reason))];
+    for (const r of reasons) notes.push(`- ${c.dataset} / ${MODEL_LABELS[c.model]}: not run — ${r}`);
+    for (const w of c.warnings) notes.push(`- ${c.dataset} / ${MODEL_LABELS[c.model]}: ${w}`);
+  }
+  return lines.join('\n') + '\n\nTest F1 of class 1 in %, mean ± sample std over seeds.\n' + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
+}
+
+/** Long-format CSV, one row per dataset × model. */
+export function table2Csv(cells: Table2Cell[]): string {
+  return Papa.unparse(
+    cells.map((c) => ({
+      dataset: c.dataset,
+      model: c.model,
+      n: c.f1.n,
+      f1_mean: c.f1.n ? c.f1.mean.toFixed(4) : '',
+      f1_std: Number.isFinite(c.f1.std) ? c.f1.std.toFixed(4) : '',
+      accuracy_mean: c.accuracy.n ? c.accuracy.mean.toFixed(4) : '',
+      accuracy_std: Number.isFinite(c.accuracy.std) ? c.accuracy.std.toFixed(4) : '',
+      paper_f1_mean: c.paper?.mean ?? '',
+      paper_f1_std: c.paper?.std ?? '',
+      seeds: c.seeds.join(' '),
+      mean_train_seconds: c.seconds.n ? c.seconds.mean.toFixed(1) : '',
+      backends: c.backends.join(' '),
+      not_run: c.notRun.length ? c.notRun[0].reason : '',
+    })),
+  ) + '\n';
+}

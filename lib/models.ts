@@ -1,0 +1,99 @@
+/**
+ * The three models of the paper behind one interface the trainer uses: encode sequences once into
+ * fixed-width token rows, compute a loss on a batch, predict probabilities of class 1, and expose the
+ * named variables (for the optimizer, snapshots and checkpoints).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BertClassifier } from './dnabert.js';
+import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
+import { tokenizeBatch } from './tokenizer.js';
+import { decaysWeight } from './optim.js';
+
+/** Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. */
+export interface Encoded {
+  n: number;
+  width: number;
+  ids: Int32Array;
+  mask: Int32Array | null;
+}
+
+export interface Batch {
+  ids: tf.Tensor2D;
+  mask: tf.Tensor2D | null;
+  labels: tf.Tensor1D;
+}
+
+export interface ModelAdapter {
+  kind: 'dnabert' | 'cnn';
+  /** Every state variable by name (trainable and not), e.g. for snapshots and checkpoints. */
+  variables: Map<string, tf.Variable>;
+  encode(seqs: readonly Uint8Array[]): Encoded;
+  /** Mean loss over the batch; `seed` drives dropout in training. */
+  loss(b: Batch, training: boolean, seed: number): tf.Scalar;
+  /** Per-example loss and P(class 1) in evaluation mode. */
+  evaluate(b: Batch): { losses: tf.Tensor1D; probs: tf.Tensor1D };
+  describe(): string;
+  dispose(): void;
+}
+
+/** Trainable variables and whether each takes weight decay, in a fixed order. */
+export function trainableOf(m: ModelAdapter): { names: string[]; vars: tf.Variable[]; decay: boolean[] } {
+  const names = [...m.variables].filter(([, v]) => v.trainable).map(([n]) => n);
+  return { names, vars: names.map((n) => m.variables.get(n)!), decay: names.map(decaysWeight) };
+}
+
+export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: number; attendToPadding: boolean }): ModelAdapter {
+  if (opts.maxLen > model.config.max_position_embeddings) {
+    throw new Error(`maxLen ${opts.maxLen} exceeds the model's ${model.config.max_position_embeddings} positions`);
+  }
+  return {
+    kind: 'dnabert',
+    variables: model.params,
+    encode(seqs) {
+      const e = tokenizeBatch(seqs, { k: opts.k, maxLen: opts.maxLen, attendToPadding: opts.attendToPadding });
+      return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };
+    },
+    loss(b, training, seed) {
+      return model.loss(b.ids, b.mask!, b.labels, { training, seed });
+    },
+    evaluate(b) {
+      return tf.tidy(() => {
+        const logits = model.forward(b.ids, b.mask!).logits;
+        const logp = tf.logSoftmax(logits);
+        const onehot = tf.oneHot(b.labels.toInt(), logits.shape[1]);
+        return { losses: tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D, probs: tf.exp(tf.slice(logp, [0, 1], [-1, 1])).reshape([-1]) as tf.Tensor1D };
+      });
+    },
+    describe() {
+      const c = model.config;
+      return `DNABERT (${c.num_hidden_layers} layers × ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}; ${model.size().toLocaleString('en')} parameters; ${opts.k}-mers, ${opts.maxLen} positions${opts.attendToPadding ? ', attends to padding' : ''})`;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
+  return {
+    kind: 'cnn',
+    variables: model.params,
+    encode(seqs) {
+      return { n: seqs.length, width: model.config.inputLen, ids: cnnTokenize(seqs, model.config.inputLen), mask: null };
+    },
+    loss(b, training) {
+      return model.loss(b.ids, b.labels, { training, loss });
+    },
+    evaluate(b) {
+      return tf.tidy(() => {
+        const logits = model.forward(b.ids);
+        const y = tf.cast(b.labels, 'float32');
+        // per-example BCE of the logit (the loss the default trains on)
+        const losses = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))) as tf.Tensor1D;
+        return { losses, probs: tf.sigmoid(logits) as tf.Tensor1D };
+      });
+    },
+    describe() {
+      return `CNN (input ${model.config.inputLen} tokens, ${model.size().toLocaleString('en')} parameters, loss ${loss})`;
+    },
+    dispose: () => model.dispose(),
+  };
+}

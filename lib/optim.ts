@@ -1,0 +1,103 @@
+/**
+ * Optimisation as the authors' training code ran it (Hugging Face Trainer defaults over PyTorch):
+ *
+ * - AdamW with decoupled weight decay (p ← p − lr·wd·p, then the bias-corrected Adam step), betas
+ *   (0.9, 0.999), eps 1e-8; parameters excluded from decay are marked per variable (biases and
+ *   LayerNorm weights, as the Trainer does). Plain Adam is AdamW with weight decay 0.
+ * - Gradient clipping by global L2 norm.
+ * - Linear warmup to the peak learning rate, then linear decay to 0 at the last step
+ *   (`get_linear_schedule_with_warmup`).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Learning rate after `step` optimizer steps (the rate used for step `step + 1`, as the HF scheduler). */
+export function linearWarmupDecay(step: number, peak: number, warmup: number, total: number): number {
+  if (step < warmup) return (peak * step) / Math.max(1, warmup);
+  return peak * Math.max(0, (total - step) / Math.max(1, total - warmup));
+}
+
+/** Hugging Face Trainer's rule: no weight decay for biases and LayerNorm weights. */
+export function decaysWeight(name: string): boolean {
+  return !/(^|\.)bias$/.test(name) && !/LayerNorm\.(weight|bias)$/.test(name) && !/(^|\.)norm\d*\.(weight|bias)$/.test(name);
+}
+
+export interface AdamWOptions {
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface AdamWState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+export class AdamW {
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  private m: tf.Variable[];
+  private v: tf.Variable[];
+  step = 0;
+
+  constructor(readonly vars: tf.Variable[], readonly decay: boolean[], opts: AdamWOptions = {}) {
+    if (decay.length !== vars.length) throw new Error('AdamW: one decay flag per variable');
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
+    this.m = vars.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = vars.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /** One update with the given gradients (same order as `vars`) and learning rate. */
+  apply(grads: tf.Tensor[], lr: number): void {
+    this.step++;
+    const [b1, b2] = this.betas;
+    const bc1 = 1 - b1 ** this.step;
+    const bc2 = 1 - b2 ** this.step;
+    tf.tidy(() => {
+      this.vars.forEach((p, i) => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
+        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        let next: tf.Tensor = p;
+        if (this.decay[i] && this.weightDecay > 0) next = tf.mul(next, 1 - lr * this.weightDecay);
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
+        next = tf.sub(next, tf.mul(tf.div(m, denom), lr / bc1));
+        p.assign(next);
+      });
+    });
+  }
+
+  async getState(): Promise<AdamWState> {
+    return {
+      step: this.step,
+      m: await Promise.all(this.m.map(async (t) => (await t.data()) as Float32Array)),
+      v: await Promise.all(this.v.map(async (t) => (await t.data()) as Float32Array)),
+    };
+  }
+
+  setState(s: AdamWState): void {
+    this.step = s.step;
+    s.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
+    s.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}
+
+/** Scale gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping. */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
+  const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+  const norm = normT.dataSync()[0];
+  normT.dispose();
+  // PyTorch: clip_coef = max_norm / (total_norm + 1e-6), applied when < 1
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef >= 1) return { grads, norm };
+  return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+}

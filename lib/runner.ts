@@ -1,0 +1,241 @@
+/**
+ * One experiment = (dataset, model, seed, profile) → one JSON run record under
+ * `results/runs/<dataset>/<profile>/<model>/seed-<seed>.json`, written atomically.
+ *
+ * A finished record is never recomputed (delete it to rerun); an interrupted run resumes from its
+ * checkpoint under `results/checkpoints/`. The pretrained model without its weights is recorded as
+ * not run, with the reason — nothing is substituted.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describeBackend, selectBackend, type BackendInfo } from './backend.js';
+import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
+import { loadDataset } from './data/load.js';
+import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
+import { stratifiedSample, validationSplit } from './data/splits.js';
+import { BertClassifier, bertConfig } from './dnabert.js';
+import { CnnClassifier, cnnConfig, cnnInputLength } from './cnn.js';
+import { authorsMaxLen } from './tokenizer.js';
+import { loadCheckpoint } from './checkpoint/hf.js';
+import { pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
+import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
+import { linearWarmupDecay } from './optim.js';
+import { predictRows, train, type LabelledRows, type TrainResult } from './train.js';
+import { evaluate, type ClassificationReport } from './metrics.js';
+
+export interface RunSpec {
+  /** Registry name or path (see lib/data/load.ts). */
+  dataset: string;
+  model: ModelName;
+  seed: number;
+  profile: string;
+  /** Extra overrides on top of the profile (recorded). */
+  overrides?: ProfileOverride;
+  resultsDir?: string;
+  quiet?: boolean;
+  /** Passed to the trainer (tests use it to simulate a crash). */
+  onStep?: (step: number) => void;
+}
+
+export interface RunRecord {
+  schema: 1;
+  status: 'done' | 'not-run';
+  reason?: string;
+  dataset: string;
+  model: ModelName;
+  seed: number;
+  profile: string;
+  data?: {
+    source: string;
+    split: string;
+    validation: string;
+    classes: string[];
+    sizes: { train: number; valid: number; test: number };
+    trainClassCounts: number[];
+  };
+  modelDescription?: string;
+  config: Profile['cnn'] | Profile['dnabert'] | null;
+  dataConfig: Profile['data'];
+  backend: { name: string; device: string; tfjs: string; line: string };
+  code: { commit: string; dirty: boolean };
+  node: string;
+  startedAt: string;
+  finishedAt: string;
+  training?: TrainResult;
+  test?: ClassificationReport;
+  warnings: string[];
+}
+
+/** Dataset key for paths: the registry name, or the derived name of a table file. */
+export function recordPath(resultsDir: string, dataset: string, profile: string, model: ModelName, seed: number): string {
+  return join(resultsDir, 'runs', dataset, profile, model, `seed-${seed}.json`);
+}
+
+function checkpointPath(resultsDir: string, dataset: string, profile: string, model: ModelName, seed: number): string {
+  return join(resultsDir, 'checkpoints', dataset, profile, model, `seed-${seed}`);
+}
+
+function gitState(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown (not a git checkout)', dirty: false };
+  }
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+  renameSync(tmp, path);
+}
+
+let backendInfo: BackendInfo | null = null;
+async function backend(): Promise<BackendInfo> {
+  backendInfo ??= await selectBackend();
+  return backendInfo;
+}
+
+export function readRecord(path: string): RunRecord | null {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunRecord) : null;
+}
+
+function rows(model: ModelAdapter, s: LabelledSequences): LabelledRows {
+  return { enc: model.encode(s.seqs), labels: s.labels };
+}
+
+interface Prepared {
+  ds: Dataset;
+  train: LabelledSequences;
+  valid: LabelledSequences;
+  test: LabelledSequences;
+  validation: string;
+}
+
+function prepareData(spec: RunSpec, p: Profile): Prepared {
+  const ds = loadDataset(spec.dataset, { testFraction: p.data.holdoutTestFraction, holdoutSeed: p.data.holdoutSeed });
+  if (ds.classes.length !== 2) throw new Error(`${ds.name}: ${ds.classes.length} classes; the paper's models are binary classifiers`);
+  // The authors split validation from train with the run's seed.
+  const v = validationSplit(ds.train, { fraction: p.data.validFraction, seed: spec.seed, stratified: p.data.stratifiedValid });
+  const capNote = [p.data.maxTrain && `train ≤ ${p.data.maxTrain}`, p.data.maxValid && `valid ≤ ${p.data.maxValid}`, p.data.maxTest && `test ≤ ${p.data.maxTest}`].filter(Boolean);
+  return {
+    ds,
+    train: stratifiedSample(v.train, p.data.maxTrain, spec.seed),
+    valid: stratifiedSample(v.valid, p.data.maxValid, spec.seed),
+    test: stratifiedSample(ds.test, p.data.maxTest, 0),
+    validation: v.description + (capNote.length ? `; seeded stratified subsets: ${capNote.join(', ')}` : ''),
+  };
+}
+
+async function buildModel(spec: RunSpec, p: Profile, data: Prepared): Promise<{ adapter: ModelAdapter; config: Profile['cnn'] | Profile['dnabert'] }> {
+  if (spec.model === 'cnn') {
+    const lengths = data.train.seqs.map((s) => s.length);
+    const maxLen = Math.max(...lengths);
+    const inputLen = cnnInputLength(maxLen, lengths.some((l) => l !== maxLen));
+    return { adapter: cnnAdapter(CnnClassifier.random(cnnConfig(inputLen), spec.seed), p.cnn.loss), config: p.cnn };
+  }
+  const c = p.dnabert;
+  const maxLen = c.maxLen === 'authors' ? authorsMaxLen(data.train.seqs) : c.maxLen;
+  if (spec.model === 'dnabert-random') {
+    const config = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k }, `profile ${p.name} dnabert.architecture`);
+    return { adapter: bertAdapter(BertClassifier.random(config, spec.seed), { k: c.k, maxLen, attendToPadding: c.attendToPadding }), config: c };
+  }
+  const { model, report } = await loadCheckpoint(pretrainedDir(), { seed: spec.seed, numLabels: 2 });
+  return { adapter: bertAdapter(model, { k: report.k, maxLen, attendToPadding: c.attendToPadding }), config: c };
+}
+
+export interface RunOutcome {
+  record: RunRecord;
+  path: string;
+  skipped: boolean;
+}
+
+/** Run one experiment, or return its existing record. */
+export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
+  if (!MODELS.includes(spec.model)) throw new Error(`Unknown model '${spec.model}'. Models: ${MODELS.join(', ')}.`);
+  const resultsDir = spec.resultsDir ?? 'results';
+  const p = resolveProfile(spec.profile, spec.dataset, spec.overrides);
+  const startedAt = new Date().toISOString();
+  const be = await backend();
+  const base = {
+    schema: 1 as const,
+    model: spec.model,
+    seed: spec.seed,
+    profile: p.name,
+    dataConfig: p.data,
+    backend: { name: be.name, device: be.device, tfjs: be.tfjsVersion, line: describeBackend(be) },
+    code: gitState(),
+    node: process.version,
+    startedAt,
+    warnings: [] as string[],
+  };
+  const data = prepareData(spec, p);
+  const key = data.ds.name;
+  const path = recordPath(resultsDir, key, p.name, spec.model, spec.seed);
+  const existing = readRecord(path);
+  if (existing?.status === 'done') return { record: existing, path, skipped: true };
+
+  let built: Awaited<ReturnType<typeof buildModel>>;
+  try {
+    built = await buildModel(spec, p, data);
+  } catch (e) {
+    if (!(e instanceof PretrainedUnavailableError)) throw e;
+    const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, config: p.dnabert, finishedAt: new Date().toISOString() };
+    writeJsonAtomic(path, record);
+    return { record, path, skipped: false };
+  }
+  const { adapter, config } = built;
+  const ck = checkpointPath(resultsDir, key, p.name, spec.model, spec.seed);
+  try {
+    const trainRows = rows(adapter, data.train);
+    const validRows = rows(adapter, data.valid);
+    const isBert = spec.model !== 'cnn';
+    const bert = p.dnabert;
+    const result = await train(adapter, trainRows, validRows, {
+      ...config,
+      lr: isBert ? (step, total) => linearWarmupDecay(step, bert.peakLr, bert.warmupSteps, total) : () => p.cnn.lr,
+      weightDecay: config.weightDecay,
+      maxGradNorm: isBert ? bert.maxGradNorm : null,
+      seed: spec.seed,
+      checkpointDir: ck,
+      quiet: spec.quiet,
+      onStep: spec.onStep,
+    });
+    const testRows = rows(adapter, data.test);
+    const { probs } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
+    const report = evaluate(data.test.labels, probs);
+    const warnings: string[] = [];
+    if (report.singleClassPrediction !== null) {
+      const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
+      warnings.push(w);
+      if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
+    }
+    const record: RunRecord = {
+      ...base,
+      status: 'done',
+      dataset: key,
+      data: {
+        source: data.ds.source,
+        split: data.ds.split,
+        validation: data.validation,
+        classes: data.ds.classes,
+        sizes: { train: data.train.seqs.length, valid: data.valid.seqs.length, test: data.test.seqs.length },
+        trainClassCounts: classCounts(data.train, data.ds.classes.length),
+      },
+      modelDescription: adapter.describe(),
+      config,
+      finishedAt: new Date().toISOString(),
+      training: result,
+      test: report,
+      warnings,
+    };
+    writeJsonAtomic(path, record);
+    rmSync(ck, { recursive: true, force: true });
+    return { record, path, skipped: false };
+  } finally {
+    adapter.dispose();
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The training engine shared by all three models (Hugging Face Trainer semantics as the authors ran it):
+ *
+ * - each epoch visits the training set in a seeded shuffle (seed, epoch), in micro-batches;
+ * - gradients of `gradAccum` micro-batches are averaged into one optimizer step (each micro-batch loss
+ *   divided by gradAccum, as HF does); a short last group at the end of an epoch still steps;
+ * - global-norm clipping, then AdamW with the learning-rate schedule;
+ * - every `evalEvery` optimizer steps: validation loss; early stopping after `patience` evaluations
+ *   without a lower loss; the lowest-loss weights are kept and restored at the end;
+ * - every `checkpointEvery` evaluations the full state (weights, optimizer moments, best weights,
+ *   position in the epoch, history) is written atomically, and a new call with the same checkpoint
+ *   directory resumes from it and reaches the same result as an uninterrupted run. The caller removes
+ *   the checkpoint once it has recorded the result.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, Encoded, ModelAdapter } from './models.js';
+import { trainableOf } from './models.js';
+import { AdamW, clipByGlobalNorm } from './optim.js';
+import { permutation } from './random.js';
+import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
+import { progress } from './progress.js';
+
+export interface TrainOptions {
+  batchSize: number;
+  gradAccum: number;
+  evalEvery: number;
+  patience: number;
+  maxEpochs: number;
+  maxSteps: number | null;
+  validation: boolean;
+  checkpointEvery: number;
+  /** Learning rate for the optimizer step after `step` completed steps. */
+  lr: (step: number, totalSteps: number) => number;
+  weightDecay: number;
+  maxGradNorm: number | null;
+  seed: number;
+  /** Where resumable state is written; null = no checkpoints. */
+  checkpointDir: string | null;
+  /** Progress output (default true). */
+  quiet?: boolean;
+  /** Called after every optimizer step (tests use it to simulate a crash). */
+  onStep?: (step: number) => void;
+}
+
+export interface LabelledRows {
+  enc: Encoded;
+  labels: Int32Array;
+}
+
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  validLoss: number;
+  trainLoss: number;
+  lr: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  epochs: number;
+  bestStep: number | null;
+  bestValidLoss: number | null;
+  stoppedEarly: boolean;
+  history: EvalPoint[];
+  resumedFromStep: number | null;
+  seconds: number;
+}
+
+interface TrainState {
+  step: number;
+  epoch: number;
+  /** Micro-batches of the current epoch already done. */
+  micro: number;
+  bestLoss: number | null;
+  bestStep: number | null;
+  badEvals: number;
+  history: EvalPoint[];
+  trainLossSum: number;
+  trainLossCount: number;
+  stoppedEarly: boolean;
+  done: boolean;
+  seconds: number;
+}
+
+/** Rows `idx` of an encoded set as a batch of tensors. */
+export function makeBatch(data: LabelledRows, idx: ArrayLike<number>): Batch {
+  const { enc } = data;
+  const w = enc.width;
+  const ids = new Int32Array(idx.length * w);
+  const mask = enc.mask ? new Int32Array(idx.length * w) : null;
+  const labels = new Int32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i];
+    ids.set(enc.ids.subarray(r * w, (r + 1) * w), i * w);
+    if (mask) mask.set(enc.mask!.subarray(r * w, (r + 1) * w), i * w);
+    labels[i] = data.labels[r];
+  }
+  return {
+    ids: tf.tensor2d(ids, [idx.length, w], 'int32'),
+    mask: mask ? tf.tensor2d(mask, [idx.length, w], 'int32') : null,
+    labels: tf.tensor1d(labels, 'int32'),
+  };
+}
+
+function disposeBatch(b: Batch): void {
+  tf.dispose([b.ids, b.labels, ...(b.mask ? [b.mask] : [])]);
+}
+
+/** Per-example losses and P(class 1) over a whole set, in evaluation mode. */
+export async function predictRows(model: ModelAdapter, data: LabelledRows, batchSize: number, label?: string): Promise<{ meanLoss: number; probs: Float32Array }> {
+  const n = data.enc.n;
+  const probs = new Float32Array(n);
+  let lossSum = 0;
+  const bar = label ? progress(label, n, 'seq') : null;
+  for (let s = 0; s < n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
+    const b = makeBatch(data, idx);
+    const { losses, probs: p } = model.evaluate(b);
+    const [l, pr] = await Promise.all([losses.data(), p.data()]);
+    for (let i = 0; i < idx.length; i++) {
+      lossSum += l[i];
+      probs[s + i] = pr[i];
+    }
+    tf.dispose([losses, p]);
+    disposeBatch(b);
+    bar?.update(s + idx.length);
+  }
+  bar?.stop();
+  return { meanLoss: n ? lossSum / n : NaN, probs };
+}
+
+async function snapshot(vars: Map<string, tf.Variable>): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, v] of vars) out.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  return out;
+}
+
+function restore(vars: Map<string, tf.Variable>, snap: Map<string, { shape: number[]; data: Float32Array }>): void {
+  for (const [name, v] of vars) {
+    const s = snap.get(name);
+    if (!s) throw new Error(`snapshot lacks ${name}`);
+    v.assign(tf.tensor(s.data, s.shape));
+  }
+}
+
+function writeAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function optimizerTensors(state: Awaited<ReturnType<AdamW['getState']>>, names: string[], shapes: number[][]): Map<string, { shape: number[]; data: Float32Array }> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  names.forEach((n, i) => {
+    out.set(`m:${n}`, { shape: shapes[i], data: state.m[i] });
+    out.set(`v:${n}`, { shape: shapes[i], data: state.v[i] });
+  });
+  return out;
+}
+
+/** Number of optimizer steps in one epoch. */
+export function stepsPerEpoch(nTrain: number, batchSize: number, gradAccum: number): number {
+  return Math.ceil(Math.ceil(nTrain / batchSize) / gradAccum);
+}
+
+export async function train(model: ModelAdapter, trainSet: LabelledRows, validSet: LabelledRows | null, o: TrainOptions): Promise<TrainResult> {
+  const t0 = Date.now();
+  const { names, vars, decay } = trainableOf(model);
+  const opt = new AdamW(vars, decay, { weightDecay: o.weightDecay });
+  const nTrain = trainSet.enc.n;
+  const microPerEpoch = Math.ceil(nTrain / o.batchSize);
+  const perEpoch = stepsPerEpoch(nTrain, o.batchSize, o.gradAccum);
+  const totalSteps = o.maxSteps ?? perEpoch * o.maxEpochs;
+  const useValid = o.validation && validSet !== null && validSet.enc.n > 0;
+
+  let st: TrainState = {
+    step: 0, epoch: 0, micro: 0, bestLoss: null, bestStep: null, badEvals: 0, history: [],
+    trainLossSum: 0, trainLossCount: 0, stoppedEarly: false, done: false, seconds: 0,
+  };
+  let best: Map<string, { shape: number[]; data: Float32Array }> | null = null;
+  let resumedFromStep: number | null = null;
+
+  const ck = o.checkpointDir;
+  if (ck && existsSync(join(ck, 'state.json'))) {
+    st = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as TrainState;
+    const weights = parseSafetensors(readFileSync(join(ck, 'weights.safetensors')));
+    restore(model.variables, new Map([...weights].map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])));
+    const os = parseSafetensors(readFileSync(join(ck, 'optimizer.safetensors')));
+    opt.setState({ step: st.step, m: names.map((n) => os.get(`m:${n}`)!.data as Float32Array), v: names.map((n) => os.get(`v:${n}`)!.data as Float32Array) });
+    if (existsSync(join(ck, 'best.safetensors'))) {
+      const b = parseSafetensors(readFileSync(join(ck, 'best.safetensors')));
+      best = new Map([...b].map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }]));
+    }
+    resumedFromStep = st.step;
+  }
+
+  const saveCheckpoint = async () => {
+    if (!ck) return;
+    mkdirSync(ck, { recursive: true });
+    writeAtomic(join(ck, 'weights.safetensors'), serializeSafetensors(await snapshot(model.variables)));
+    writeAtomic(join(ck, 'optimizer.safetensors'), serializeSafetensors(optimizerTensors(await opt.getState(), names, vars.map((v) => v.shape))));
+    if (best) writeAtomic(join(ck, 'best.safetensors'), serializeSafetensors(best));
+    writeAtomic(join(ck, 'state.json'), JSON.stringify({ ...st, seconds: st.seconds + (Date.now() - t0) / 1000 }));
+  };
+
+  const bar = o.quiet ? null : progress('train', totalSteps, 'steps');
+  let accum: tf.Tensor[] | null = null;
+  let inGroup = 0;
+  let evalCount = st.history.length;
+
+  outer: while (!st.done && st.epoch < o.maxEpochs) {
+    const order = permutation(nTrain, o.seed * 100_003 + st.epoch);
+    for (; st.micro < microPerEpoch; ) {
+      const idx = order.subarray(st.micro * o.batchSize, Math.min(nTrain, (st.micro + 1) * o.batchSize));
+      const b = makeBatch(trainSet, idx);
+      const microSeed = o.seed * 1_000_003 + st.epoch * 10_007 + st.micro;
+      // the last group of an epoch may be short; its gradient is still the mean over its micro-batches
+      const groupSize = Math.min(o.gradAccum, microPerEpoch - Math.floor(st.micro / o.gradAccum) * o.gradAccum);
+      const { value, grads } = tf.variableGrads(() => tf.div(model.loss(b, true, microSeed), groupSize) as tf.Scalar, vars);
+      st.trainLossSum += (await value.data())[0] * groupSize;
+      st.trainLossCount++;
+      const g = names.map((_, i) => grads[vars[i].name]);
+      if (accum === null) accum = g;
+      else {
+        const prev: tf.Tensor[] = accum;
+        accum = prev.map((a, i) => tf.add(a, g[i]));
+        tf.dispose([...prev, ...g]);
+      }
+      value.dispose();
+      disposeBatch(b);
+      st.micro++;
+      inGroup++;
+      if (inGroup < groupSize) continue;
+
+      // optimizer step
+      const current: tf.Tensor[] = accum!;
+      const clipped = o.maxGradNorm ? clipByGlobalNorm(current, o.maxGradNorm).grads : current;
+      const lr = o.lr(st.step, totalSteps);
+      opt.apply(clipped, lr);
+      if (clipped !== current) tf.dispose(clipped);
+      tf.dispose(current);
+      accum = null;
+      inGroup = 0;
+      st.step++;
+      o.onStep?.(st.step);
+      bar?.update(st.step, { epoch: st.epoch + 1, loss: (st.trainLossSum / Math.max(1, st.trainLossCount)).toFixed(4), lr: lr.toExponential(2) });
+
+      if (useValid && st.step % o.evalEvery === 0) {
+        const { meanLoss } = await predictRows(model, validSet!, o.batchSize * 2);
+        st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr });
+        st.trainLossSum = 0;
+        st.trainLossCount = 0;
+        if (st.bestLoss === null || meanLoss < st.bestLoss) {
+          st.bestLoss = meanLoss;
+          st.bestStep = st.step;
+          st.badEvals = 0;
+          best = await snapshot(model.variables);
+        } else if (++st.badEvals >= o.patience) {
+          st.stoppedEarly = true;
+          st.done = true;
+        }
+        evalCount++;
+        if (o.checkpointEvery > 0 && evalCount % o.checkpointEvery === 0) await saveCheckpoint();
+      }
+      if (st.step >= totalSteps) st.done = true;
+      if (st.done) break outer;
+    }
+    st.epoch++;
+    st.micro = 0;
+  }
+  bar?.stop();
+  if (accum) tf.dispose(accum);
+
+  // As HF's load_best_model_at_end: the weights of the evaluation with the lowest validation loss.
+  if (useValid && best && st.bestStep !== st.step) restore(model.variables, best);
+  opt.dispose();
+  const seconds = st.seconds + (Date.now() - t0) / 1000;
+  return {
+    steps: st.step,
+    epochs: st.epoch + (st.micro > 0 ? st.micro / microPerEpoch : 0),
+    bestStep: useValid ? st.bestStep : null,
+    bestValidLoss: useValid ? st.bestLoss : null,
+    stoppedEarly: st.stoppedEarly,
+    history: st.history,
+    resumedFromStep,
+    seconds,
+  };
+}

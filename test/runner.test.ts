@@ -1,0 +1,119 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runExperiment, type RunRecord } from '../lib/runner.js';
+import { meanStd, table2, table2Csv, table2Markdown } from '../lib/aggregate.js';
+import { merge, resolveProfile } from '../lib/config.js';
+import { seededRng } from '../lib/random.js';
+import { selectBackend } from '../lib/backend.js';
+import { randomDna, tempDir } from './helpers.js';
+
+const FIX = new URL('./fixtures/bert/tiny/', import.meta.url).pathname;
+
+before(async () => {
+  await selectBackend({ requested: 'cpu' });
+});
+
+/** A learnable table: class 1 is GC-rich, class 0 AT-rich. */
+function writeTable(path: string, n: number): void {
+  const rng = seededRng(42);
+  const rows = ['seq\tlabel'];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    rows.push(`${randomDna(60, rng, label ? 'GGCCA' : 'AATTG')}\t${label}`);
+  }
+  writeFileSync(path, rows.join('\n') + '\n');
+}
+
+test('profiles: typed defaults, the authors\' values, unknown keys rejected with their path', () => {
+  const paper = resolveProfile('paper');
+  assert.equal(paper.dnabert.weightDecay, 0.01);
+  assert.equal(paper.dnabert.batchSize * paper.dnabert.gradAccum, 48);
+  assert.equal(paper.dnabert.warmupSteps, 5000);
+  assert.equal(paper.dnabert.patience, 20);
+  assert.equal(paper.data.validFraction, 0.2);
+  assert.equal(paper.cnn.lr, 1e-3);
+  assert.deepEqual(paper.seeds, [1, 2, 3, 4, 5]);
+  assert.equal(resolveProfile('quick').dnabert.weightDecay, 0.01, 'quick inherits what it does not override');
+  assert.throws(() => resolveProfile('fast'), /Unknown profile 'fast'/);
+  assert.throws(() => resolveProfile('quick', undefined, { dnabert: { lr: 1 } as never }), /unknown config key 'override\.dnabert\.lr'/);
+  assert.throws(() => merge({ a: 1 }, { b: 2 }, 'x'), /unknown config key 'x\.b'; known keys: a/);
+});
+
+test('a run writes one record; a second call skips it; the same seed repeats the metrics', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeTable(table, 160);
+    const spec = { dataset: table, model: 'cnn' as const, seed: 1, profile: 'smoke', resultsDir: join(t.path, 'a'), quiet: true };
+    const first = await runExperiment(spec);
+    assert.equal(first.skipped, false);
+    const r = first.record;
+    assert.equal(r.status, 'done');
+    assert.match(r.data!.split, /stratified holdout/);
+    assert.match(r.data!.validation, /last 20% of seeded shuffle of train \(seed 1\)/);
+    assert.match(r.backend.line, /^backend \S+ \(tfjs 4\.22\.0/);
+    assert.ok(r.code.commit.length > 0);
+    assert.ok(r.test!.f1 >= 0 && r.test!.f1 <= 1);
+    assert.ok(r.training!.history.length > 0);
+    assert.ok(first.path.endsWith(join('runs', 'toy', 'smoke', 'cnn', 'seed-1.json')));
+    const again = await runExperiment(spec);
+    assert.equal(again.skipped, true);
+    const other = await runExperiment({ ...spec, resultsDir: join(t.path, 'b') });
+    assert.deepEqual(other.record.test, r.test);
+    assert.deepEqual(other.record.training!.history, r.training!.history);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('pretrained without weights is recorded as not run; with a local checkpoint it trains from it', async () => {
+  const t = tempDir();
+  const saved = { c: process.env.DNABERT_MODEL_CACHE, p: process.env.DNABERT_PRETRAINED_DIR };
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeTable(table, 120);
+    process.env.DNABERT_MODEL_CACHE = join(t.path, 'empty-cache');
+    delete process.env.DNABERT_PRETRAINED_DIR;
+    const spec = { dataset: table, model: 'dnabert-pretrained' as const, seed: 2, profile: 'smoke', resultsDir: join(t.path, 'r'), quiet: true };
+    const missing = await runExperiment(spec);
+    assert.equal(missing.record.status, 'not-run');
+    assert.match(missing.record.reason!, /not available locally/);
+    assert.equal(missing.record.test, undefined);
+    process.env.DNABERT_PRETRAINED_DIR = FIX;
+    const ran = await runExperiment(spec);
+    assert.equal(ran.skipped, false, 'a not-run record is retried');
+    assert.equal(ran.record.status, 'done');
+    assert.match(ran.record.modelDescription!, /2 layers × 32/);
+  } finally {
+    if (saved.c === undefined) delete process.env.DNABERT_MODEL_CACHE; else process.env.DNABERT_MODEL_CACHE = saved.c;
+    if (saved.p === undefined) delete process.env.DNABERT_PRETRAINED_DIR; else process.env.DNABERT_PRETRAINED_DIR = saved.p;
+    t.cleanup();
+  }
+});
+
+test('aggregation: mean ± sample std over seeds, paper values beside, missing runs shown', () => {
+  const rec = (model: RunRecord['model'], seed: number, f1: number | null): RunRecord => ({
+    schema: 1, status: f1 === null ? 'not-run' : 'done', reason: f1 === null ? 'weights unavailable' : undefined,
+    dataset: 'human_nontata_promoters', model, seed, profile: 'quick', config: null, dataConfig: resolveProfile('quick').data,
+    backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20',
+    startedAt: '', finishedAt: '', warnings: [],
+    ...(f1 === null ? {} : {
+      test: { n: 10, f1, accuracy: f1 - 0.05, precision: 0, recall: 0, mcc: 0, auroc: 0, softF1: 0, confusion: { tn: 0, fp: 0, fn: 0, tp: 0 }, singleClassPrediction: null },
+      training: { steps: 1, epochs: 1, bestStep: 1, bestValidLoss: 1, stoppedEarly: false, history: [], resumedFromStep: null, seconds: 10 },
+    }),
+  });
+  const cells = table2([rec('cnn', 1, 0.8), rec('cnn', 2, 0.9), rec('cnn', 3, 0.85), rec('dnabert-pretrained', 1, null)], 3);
+  const cnn = cells.find((c) => c.model === 'cnn')!;
+  assert.ok(Math.abs(cnn.f1.mean - 85) < 1e-9);
+  assert.ok(Math.abs(cnn.f1.std - 5) < 1e-9);
+  assert.equal(cnn.f1.n, 3);
+  assert.ok(Math.abs(cnn.accuracy.mean - 80) < 1e-9);
+  assert.deepEqual(cnn.paper, { mean: 83.9, std: 1.5 });
+  const md = table2Markdown(cells, 3);
+  assert.match(md, /\| human_nontata_promoters \| 85\.0 ± 5\.0 \| 83\.9 ± 1\.5 \| missing \| 88\.0 ± 0\.7 \| not run \| 91\.9 ± 0\.9 \|/);
+  assert.match(md, /not run — weights unavailable/);
+  assert.match(table2Csv(cells), /human_nontata_promoters,cnn,3,85\.0000,5\.0000/);
+  assert.ok(Number.isNaN(meanStd([1]).std));
+});
