@@ -1,8 +1,10 @@
 # Fine-Tuning Transformers For Genomic Tasks — TypeScript reproduction.
 #
-#   make reproduce   set up, then run the main job (what exists of it; see README)
-#   make test        set up, then type-check and run the test suite
+#   make reproduce   set up, then execute the notebooks in order (PROFILE=quick|paper|smoke; default quick)
+#   make html        render the executed notebooks to self-contained HTML under results/html/
+#   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
 #   make setup       Debian packages + npm ci + the project-local tslab Jupyter kernel (idempotent)
+#   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
 #   make clean       remove installed modules, the kernel and generated outputs (keeps data/ and results)
 
@@ -23,11 +25,18 @@ export JUPYTER_PATH := $(KERNEL_PREFIX)/share/jupyter
 NODE_STAMP := node_modules/.package-lock.json
 KERNEL_STAMP := $(KERNEL_PREFIX)/share/jupyter/kernels/tslab/kernel.json
 TESTS := $(sort $(wildcard test/*.test.ts test/*/*.test.ts))
+NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb))
+PROFILE ?= quick
+export PROFILE
+export DNABERT_PROJECT_ROOT := $(CURDIR)
+EXECUTED := results/executed
+# Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
+NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference test typecheck unit reproduce fixtures clean
+.PHONY: help setup setup-apt setup-reference test typecheck unit smoke reproduce html notebooks fixtures bench clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# *//'
+	@sed -n '3,10p' Makefile | sed 's/^# *//'
 
 setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP)
 
@@ -61,13 +70,44 @@ typecheck: $(NODE_STAMP)
 unit: $(NODE_STAMP)
 	node --import tsx --test $(TESTS)
 
-test: setup typecheck unit
+# The node test summary comes last, so it closes the output.
+test: setup typecheck smoke unit
+
+# The notebooks on generated data with the smoke profile: they must execute without an error.
+smoke: setup
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv && \
+	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/06_summary.ipynb; do \
+	  echo "smoke: executing $$nb"; \
+	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv \
+	    $(NBEXEC) --ExecutePreprocessor.timeout=600 --output-dir $$tmp/executed $$(basename $$nb) ) \
+	    || { echo "smoke: $$nb failed"; exit 1; }; \
+	done && node --import tsx test/smoke/check.ts $$tmp && echo "smoke: notebooks executed"
 
 reproduce: setup
-	node --import tsx lib/cli/reproduce.ts
+	@mkdir -p $(EXECUTED)
+	@node --import tsx lib/cli/backend.ts
+	@for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb (profile $(PROFILE))"; \
+	  ( cd notebooks && $(NBEXEC) --ExecutePreprocessor.timeout=-1 --output-dir ../$(EXECUTED) $$(basename $$nb) ) || { echo "make reproduce: $$nb failed (see above). Finished runs are kept in results/runs/; the next make reproduce resumes."; exit 1; }; \
+	done
+	@echo "executed notebooks: $(EXECUTED)/; run records: results/runs/; Table 2: results/table2-$(PROFILE).md (make html renders the pages)"
+
+html: setup
+	@ls $(EXECUTED)/*.ipynb >/dev/null 2>&1 || { echo "make html: no executed notebooks in $(EXECUTED)/; run make reproduce first"; exit 1; }
+	$(JUPYTER) nbconvert --log-level=WARN --to html --output-dir results/html $(EXECUTED)/*.ipynb
+	@echo "rendered: results/html/"
+
+notebooks: $(NODE_STAMP)
+	node --import tsx lib/cli/notebooks.ts
+
+bench: setup setup-reference
+	node --import tsx bench/run.ts
 
 fixtures: setup-reference
-	$(SYS_PYTHON) test/fixtures/make_fixtures.py
+	cd test/fixtures/bert && $(SYS_PYTHON) make_bert_fixtures.py
+	cd test/fixtures/cnn && $(SYS_PYTHON) make_cnn_fixtures.py
+	$(SYS_PYTHON) test/fixtures/make_optim_fixture.py
 
 clean:
 	rm -rf node_modules .jupyter build

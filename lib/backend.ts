@@ -14,19 +14,25 @@
  * The result says which backend runs, on which device, and why each earlier candidate was skipped,
  * so that run records and notebooks can print it.
  */
-import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { projectRequire } from './resolve.js';
 
 export const BACKEND_ENV = 'DNABERT_BACKEND';
 
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
-/** Whether a backend can be used here, and if not, why (shown to the user). */
-export type Availability = { available: true } | { available: false; reason: string };
+/** Whether a backend can be used here, and if not, why (shown to the user; empty when available). */
+export interface Availability {
+  available: boolean;
+  reason: string;
+}
+
+const AVAILABLE: Availability = { available: true, reason: '' };
+const absent = (reason: string): Availability => ({ available: false, reason });
 
 export interface BackendCandidate {
   name: BackendName;
@@ -50,7 +56,6 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
-const require = createRequire(import.meta.url);
 
 function cpuDevice(threads: number): string {
   const model = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
@@ -65,22 +70,22 @@ function cpuDevice(threads: number): string {
 export function findTfjsNodeBinding(pkg: string): Availability {
   let pkgJson: string;
   try {
-    pkgJson = require.resolve(`${pkg}/package.json`);
+    pkgJson = projectRequire.resolve(`${pkg}/package.json`);
   } catch {
-    return { available: false, reason: `${pkg} is not installed (optional dependency; see environment.md)` };
+    return absent(`${pkg} is not installed (optional dependency; see environment.md)`);
   }
   const meta = JSON.parse(readFileSync(pkgJson, 'utf8')) as { name?: string };
   if (meta.name !== pkg) {
-    return { available: false, reason: `${pkg} resolves to ${meta.name ?? 'an unnamed package'}, not the native binding` };
+    return absent(`${pkg} resolves to ${meta.name ?? 'an unnamed package'}, not the native binding`);
   }
   const libDir = join(dirname(pkgJson), 'lib');
   const hasBinding =
     existsSync(libDir) &&
     readdirSync(libDir).some((d) => existsSync(join(libDir, d, 'tfjs_binding.node')));
   if (!hasBinding) {
-    return { available: false, reason: `${pkg} is installed but its libtensorflow binding was not built (download blocked?)` };
+    return absent(`${pkg} is installed but its libtensorflow binding was not built (download blocked?)`);
   }
-  return { available: true };
+  return AVAILABLE;
 }
 
 async function activateTfjsNode(pkg: string, tfName: string, device: () => string): Promise<string> {
@@ -105,7 +110,7 @@ export function defaultCandidates(): BackendCandidate[] {
     },
     {
       name: 'native',
-      probe: async () => ({ available: false, reason: 'the native CPU kernels are not part of this build yet' }),
+      probe: async () => absent('the native CPU kernels are not part of this build yet'),
       activate: async () => {
         throw new Error('native backend is not available');
       },
@@ -114,10 +119,10 @@ export function defaultCandidates(): BackendCandidate[] {
       name: 'wasm',
       probe: async () => {
         try {
-          require.resolve('@tensorflow/tfjs-backend-wasm');
-          return { available: true };
+          projectRequire.resolve('@tensorflow/tfjs-backend-wasm');
+          return AVAILABLE;
         } catch {
-          return { available: false, reason: '@tensorflow/tfjs-backend-wasm is not installed' };
+          return absent('@tensorflow/tfjs-backend-wasm is not installed');
         }
       },
       activate: async () => {
@@ -129,7 +134,7 @@ export function defaultCandidates(): BackendCandidate[] {
     },
     {
       name: 'cpu',
-      probe: async () => ({ available: true }),
+      probe: async () => AVAILABLE,
       activate: async () => {
         if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
         await tf.ready();
@@ -160,8 +165,20 @@ export interface SelectOptions {
   candidates?: BackendCandidate[];
 }
 
+let current: BackendInfo | null = null;
+
+/** The backend chosen by the last successful `selectBackend`, if any. */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}
+
 /** Pick, activate and describe the compute backend. */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
+  current = await pickBackend(opts);
+  return current;
+}
+
+async function pickBackend(opts: SelectOptions): Promise<BackendInfo> {
   const candidates = opts.candidates ?? defaultCandidates();
   const raw = (opts.requested ?? process.env[BACKEND_ENV] ?? '').trim();
   const tfjsVersion = tf.version.tfjs;

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describeBackend, selectBackend, type BackendInfo } from './backend.js';
+import { currentBackend, describeBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
 import { loadDataset } from './data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
@@ -93,10 +93,9 @@ function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-let backendInfo: BackendInfo | null = null;
+/** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
 async function backend(): Promise<BackendInfo> {
-  backendInfo ??= await selectBackend();
-  return backendInfo;
+  return currentBackend() ?? (await selectBackend());
 }
 
 export function readRecord(path: string): RunRecord | null {
@@ -238,4 +237,32 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   } finally {
     adapter.dispose();
   }
+}
+
+/** "1-5" or "1,3,5" → [1, …]. */
+export function parseSeeds(s: string): number[] {
+  const out: number[] = [];
+  for (const part of s.split(',')) {
+    const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
+    if (!m) throw new Error(`bad seeds '${s}': use e.g. 1-5 or 1,3,5`);
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+/** Every model × seed for one dataset (each skipped if already recorded), one line per run. */
+export async function runMatrix(o: { dataset: string; profile: string; seeds: number[]; models?: readonly ModelName[]; resultsDir?: string; quiet?: boolean; log?: (line: string) => void }): Promise<RunRecord[]> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const records: RunRecord[] = [];
+  for (const model of o.models ?? MODELS) {
+    for (const seed of o.seeds) {
+      const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet });
+      const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('.')[0]})`;
+      const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
+      log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);
+      records.push(record);
+    }
+  }
+  return records;
 }

@@ -14,7 +14,7 @@ import {
 function fakes(available: Partial<Record<BackendName, boolean>>, activated: BackendName[]): BackendCandidate[] {
   return BACKEND_ORDER.map((name) => ({
     name,
-    probe: async () => (available[name] ? { available: true as const } : { available: false as const, reason: `${name} absent` }),
+    probe: async () => (available[name] ? { available: true, reason: '' } : { available: false, reason: `${name} absent` }),
     activate: async () => {
       activated.push(name);
       return `fake device for ${name}`;

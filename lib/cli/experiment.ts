@@ -8,21 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { MODELS, PROFILES, type ModelName } from '../config.js';
-import { runExperiment } from '../runner.js';
+import { parseSeeds, runExperiment } from '../runner.js';
 
 const USAGE = `usage: npm run experiment -- --dataset <name|path> --model ${MODELS.join('|')} [--seeds 1-5] [--profile ${PROFILES.join('|')}] [--results DIR]`;
-
-/** "1-5" or "1,3,5" → [1, …]. */
-export function parseSeeds(s: string): number[] {
-  const out: number[] = [];
-  for (const part of s.split(',')) {
-    const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
-    if (!m) throw new Error(`bad --seeds '${s}': use e.g. 1-5 or 1,3,5`);
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    for (let i = a; i <= b; i++) out.push(i);
-  }
-  return out;
-}
 
 const { values } = parseArgs({
   options: {

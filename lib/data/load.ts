@@ -8,7 +8,7 @@
  *   train/test holdout that every result records.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { findDataset } from './registry.js';
 import { datasetForFile, defaultRoots, locateDataset, readDatasetFolder, readFolderDataset, readTable, type TableOptions } from './readers.js';
@@ -32,7 +32,18 @@ export interface LoadOptions extends TableOptions {
   holdoutSeed?: number;
 }
 
-export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): Dataset {
+/**
+ * A relative path that does not exist from the working directory is tried from DNABERT_PROJECT_ROOT
+ * (set by the Makefile), so `make reproduce DATA_…=data/x.tsv` works although notebooks run in notebooks/.
+ */
+export function resolveDataPath(p: string): string {
+  const root = process.env.DNABERT_PROJECT_ROOT;
+  if (existsSync(p) || isAbsolute(p) || !root) return p;
+  return existsSync(join(root, p)) ? join(root, p) : p;
+}
+
+export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Dataset {
+  const nameOrPath = resolveDataPath(nameOrPathIn);
   if (findDataset(nameOrPath) && !existsSync(nameOrPath)) {
     const roots = opts.roots ?? defaultRoots();
     const root = locateDataset(nameOrPath, roots);
@@ -49,4 +60,14 @@ export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): Dataset
   const table = readTable(nameOrPath, opts);
   const name = datasetForFile(nameOrPath)?.name ?? basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
   return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name });
+}
+
+/** Load a dataset, or say why it is unavailable (a missing dataset is not an error in notebooks). */
+export function tryLoadDataset(nameOrPath: string, opts: LoadOptions = {}): { dataset: Dataset | null; problem: string | null } {
+  try {
+    return { dataset: loadDataset(nameOrPath, opts), problem: null };
+  } catch (e) {
+    if (e instanceof DatasetUnavailableError) return { dataset: null, problem: e.message };
+    throw e;
+  }
 }

@@ -1,0 +1,119 @@
+/**
+ * `make bench`: the project's speed and memory goals, measured in one run and printed as a table
+ * (also written to results/bench.md with the machine it ran on).
+ *
+ *   1. tokenizer: 100,000 sequences of 200 bp → id and mask arrays (goal < 2 s);
+ *   2. loading a generated dataset the size of human_enhancers_ensembl, 154,842 sequences of 2–573 bp
+ *      (goal < 10 s, < 1 GB RSS);
+ *   3. training throughput (forward + backward + AdamW) for the CNN, small BERT and BERT-base on each
+ *      available tfjs backend, beside PyTorch on the same CPU when Debian's torch is installed.
+ *
+ * BENCH_QUICK=1 skips BERT-base, whose steps take minutes on the JavaScript backends.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { tokenizeBatch } from '../lib/tokenizer.js';
+import { seededRng } from '../lib/random.js';
+import { encodeDna } from '../lib/data/dna.js';
+import { randomDna } from '../test/helpers.js';
+import { WORKLOADS, type Workload } from './workloads.js';
+
+const lines: string[] = [];
+const say = (s: string) => {
+  console.log(s);
+  lines.push(s);
+};
+
+function tokenizerBench(): void {
+  const rng = seededRng(1);
+  const seqs = Array.from({ length: 100_000 }, () => encodeDna(randomDna(200, rng), 'bench'));
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    tokenizeBatch(seqs, { k: 6, maxLen: 200 });
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  say(`| tokenizer: 100,000 × 200 bp → ids + mask (6-mers, maxLen 200) | ${times[2].toFixed(3)} s (median of 5) | goal < 2 s |`);
+}
+
+function dataLoadBench(): void {
+  const root = join(tmpdir(), 'dnabert-bench-data');
+  const name = 'generated_enhancers_ensembl_size';
+  if (!existsSync(join(root, name, 'test'))) {
+    console.log('generating 154,842 sequence files (once; kept in the temp folder)…');
+    const rng = seededRng(2);
+    const counts = { train: { negative: 61936, positive: 61936 }, test: { negative: 15485, positive: 15485 } };
+    for (const split of ['train', 'test'] as const) {
+      for (const [cls, n] of Object.entries(counts[split])) {
+        const dir = join(root, name, split, cls);
+        mkdirSync(dir, { recursive: true });
+        for (let i = 0; i < n; i++) {
+          // lengths 2–573 around a median of ~269
+          const len = Math.max(2, Math.min(573, Math.round(269 + 90 * (rng() + rng() + rng() - 1.5) * 2)));
+          writeFileSync(join(dir, `${i}.txt`), randomDna(len, rng));
+        }
+      }
+    }
+  }
+  const runs: { seconds: number; peakRssGB: number; sequences: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/data_load.ts', root, name], { encoding: 'utf8' });
+    runs.push(JSON.parse(out.trim().split('\n').pop()!));
+  }
+  runs.sort((a, b) => a.seconds - b.seconds);
+  const m = runs[1];
+  say(`| load ${m.sequences.toLocaleString('en')} sequences (human_enhancers_ensembl size, folder layout) | ${m.seconds.toFixed(2)} s, ${m.peakRssGB.toFixed(2)} GB peak RSS (median of 3) | goal < 10 s, < 1 GB |`);
+}
+
+interface Throughput {
+  workload: string;
+  backend: string;
+  seqPerSec: number;
+  stepSeconds: number;
+  peakRssGB: number;
+}
+
+function run(cmd: string, args: string[], timeoutS: number): Throughput | string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20 });
+  if (r.error) return `failed (${(r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `over ${timeoutS} s` : r.error.message})`;
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as Throughput;
+  } catch {
+    const err = (r.stderr ?? '').split('\n').find((l) => /Error|abort|memory/i.test(l)) ?? `exit ${r.status}`;
+    return `failed: ${err.slice(0, 120)}`;
+  }
+}
+
+function throughputBench(): void {
+  const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base'));
+  const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  say('');
+  say('| workload | backend | seq/s | step (s) | peak RSS (GB) | ours / PyTorch |');
+  say('|---|---|---|---|---|---|');
+  for (const w of workloads) {
+    const steps = w === 'cnn' ? '10' : w === 'bert-small' ? '3' : '1';
+    const ref = hasTorch ? run('/usr/bin/python3', ['bench/torch_throughput.py', w, steps], 1800) : 'torch not installed (make setup-reference)';
+    const refRate = typeof ref === 'string' ? null : ref.seqPerSec;
+    for (const backend of ['native', 'wasm', 'cpu']) {
+      const r = run(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, steps], 1800);
+      if (typeof r === 'string') say(`| ${WORKLOADS[w].what} | ${backend} | ${r} | | | |`);
+      else say(`| ${WORKLOADS[w].what} | ${r.backend} | ${r.seqPerSec.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.peakRssGB.toFixed(2)} | ${refRate ? (r.seqPerSec / refRate).toFixed(2) + '×' : '—'} |`);
+    }
+    if (typeof ref === 'string') say(`| ${WORKLOADS[w].what} | PyTorch | ${ref} | | | |`);
+    else say(`| ${WORKLOADS[w].what} | ${ref.backend} (${cpus().length} threads) | ${ref.seqPerSec.toFixed(2)} | ${ref.stepSeconds.toFixed(2)} | ${ref.peakRssGB.toFixed(2)} | 1.00× |`);
+  }
+}
+
+say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, Node ${process.version}`);
+say('');
+say('| what | result | goal |');
+say('|---|---|---|');
+tokenizerBench();
+dataLoadBench();
+throughputBench();
+mkdirSync('results', { recursive: true });
+writeFileSync('results/bench.md', lines.join('\n') + '\n');

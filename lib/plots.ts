@@ -1,0 +1,104 @@
+/**
+ * Figures for the notebooks as plotly.js specifications, and the HTML that shows them.
+ *
+ * `plotlyLoaderHtml()` embeds the plotly.js bundle (plotly.js-dist) once per notebook, so rendered
+ * pages work offline and self-contained; every figure afterwards is a small <div> + newPlot call.
+ * The figure builders are pure functions of the data, so they are tested without a browser.
+ */
+import { readFileSync } from 'node:fs';
+import { MODELS, type ModelName } from './config.js';
+import { MODEL_LABELS } from './paper.js';
+import type { ClassStats } from './data/stats.js';
+import type { Table2Cell } from './aggregate.js';
+import type { RunRecord } from './runner.js';
+import { projectRequire } from './resolve.js';
+
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+let figureCounter = 0;
+
+/** A <script> carrying the plotly.js bundle; show it once, before the first figure. */
+export function plotlyLoaderHtml(): string {
+  const bundle = readFileSync(projectRequire.resolve('plotly.js-dist'), 'utf8');
+  return `<script type="text/javascript">if (!window.Plotly) {\n${bundle.replace(/<\/script>/gi, '<\\/script>')}\n}</script><div style="font:12px sans-serif;color:#888">plotly.js loaded</div>`;
+}
+
+/** HTML for one figure (needs the loader above on the same page). */
+export function figureHtml(fig: Figure, height = 420): string {
+  const id = `fig-${Date.now().toString(36)}-${figureCounter++}`;
+  const spec = JSON.stringify({ data: fig.data, layout: { height, margin: { t: 50, r: 20, b: 60, l: 60 }, ...fig.layout } });
+  return `<div id="${id}" style="width:100%;height:${height}px"></div><script type="text/javascript">(function(){var s=${spec};Plotly.newPlot("${id}",s.data,s.layout,{responsive:true,displaylogo:false});})();</script>`;
+}
+
+const MODEL_COLORS: Record<ModelName, string> = { cnn: '#636efa', 'dnabert-random': '#ef553b', 'dnabert-pretrained': '#00cc96' };
+
+/** Bars of sequences per class and split. */
+export function classBalanceFigure(title: string, train: ClassStats[], test: ClassStats[]): Figure {
+  return {
+    data: [
+      { type: 'bar', name: 'train', x: train.map((s) => s.class), y: train.map((s) => s.count) },
+      { type: 'bar', name: 'test', x: test.map((s) => s.class), y: test.map((s) => s.count) },
+    ],
+    layout: { title: { text: title }, barmode: 'group', yaxis: { title: { text: 'sequences' } } },
+  };
+}
+
+/** Overlaid histograms of a per-sequence value (length, GC fraction) by class. */
+export function histogramByClass(title: string, xTitle: string, values: Record<string, number[]>): Figure {
+  return {
+    data: Object.entries(values).map(([cls, xs]) => ({ type: 'histogram', name: cls, x: xs, opacity: 0.6 })),
+    layout: { title: { text: title }, barmode: 'overlay', xaxis: { title: { text: xTitle } }, yaxis: { title: { text: 'sequences' } } },
+  };
+}
+
+/** Validation-loss curves, one line per run. */
+export function validationCurvesFigure(title: string, records: RunRecord[]): Figure {
+  return {
+    data: records
+      .filter((r) => r.training?.history.length)
+      .map((r) => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `${MODEL_LABELS[r.model]} seed ${r.seed}`,
+        line: { color: MODEL_COLORS[r.model] },
+        marker: { size: 4 },
+        x: r.training!.history.map((h) => h.step),
+        y: r.training!.history.map((h) => h.validLoss),
+      })),
+    layout: { title: { text: title }, xaxis: { title: { text: 'optimizer step' } }, yaxis: { title: { text: 'validation loss' } } },
+  };
+}
+
+/** A confusion matrix (summed over runs) as an annotated heat map. */
+export function confusionFigure(title: string, classes: string[], records: RunRecord[]): Figure {
+  const c = { tn: 0, fp: 0, fn: 0, tp: 0 };
+  for (const r of records) if (r.test) for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += r.test.confusion[k];
+  const z = [[c.tn, c.fp], [c.fn, c.tp]];
+  return {
+    data: [{ type: 'heatmap', z, x: classes.map((x) => `predicted ${x}`), y: classes.map((x) => `true ${x}`), colorscale: 'Blues', showscale: false, text: z.map((row) => row.map(String)), texttemplate: '%{text}' }],
+    layout: { title: { text: title }, yaxis: { autorange: 'reversed' } },
+  };
+}
+
+/** Grouped bars of F1 (mean ± std) per dataset and model, ours beside the paper's. */
+export function table2Figure(cells: Table2Cell[]): Figure {
+  const datasets = [...new Set(cells.map((c) => c.dataset))];
+  const data: Record<string, unknown>[] = [];
+  for (const m of MODELS) {
+    const mine = datasets.map((d) => cells.find((c) => c.dataset === d && c.model === m)!);
+    data.push({
+      type: 'bar', name: `${MODEL_LABELS[m]} (ours)`, x: datasets, y: mine.map((c) => (c.f1.n ? c.f1.mean : null)),
+      error_y: { type: 'data', array: mine.map((c) => (Number.isFinite(c.f1.std) ? c.f1.std : 0)), visible: true },
+      marker: { color: MODEL_COLORS[m] },
+    });
+    data.push({
+      type: 'bar', name: `${MODEL_LABELS[m]} (paper)`, x: datasets, y: mine.map((c) => c.paper?.mean ?? null),
+      error_y: { type: 'data', array: mine.map((c) => c.paper?.std ?? 0), visible: true },
+      marker: { color: MODEL_COLORS[m], opacity: 0.35, pattern: { shape: '/' } },
+    });
+  }
+  return { data, layout: { title: { text: 'Test F1 (%), mean ± std over seeds — ours and the paper’s' }, barmode: 'group', yaxis: { title: { text: 'F1 (%)' }, range: [0, 100] } } };
+}

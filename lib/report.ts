@@ -1,0 +1,72 @@
+/**
+ * Tables and short texts the notebooks show: run records as a danfojs DataFrame, data frames and
+ * Table-2 slices as HTML, and a worked example of k-mer tokenization. Pure functions returning strings
+ * or frames, so they are tested outside Jupyter.
+ */
+import { DataFrame } from 'danfojs-node';
+import { MODELS, type ModelName } from './config.js';
+import { MODEL_LABELS } from './paper.js';
+import { formatStat, type Table2Cell } from './aggregate.js';
+import type { RunRecord } from './runner.js';
+import { kmerVocab, tokenizeBatch } from './tokenizer.js';
+import { encodeDna, decodeDna } from './data/dna.js';
+
+const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '' : (100 * x).toFixed(1));
+
+/** One row per run record: the per-run table of a dataset notebook. */
+export function runsFrame(records: RunRecord[]): DataFrame {
+  const order = (m: ModelName) => MODELS.indexOf(m);
+  const rs = [...records].sort((a, b) => order(a.model) - order(b.model) || a.seed - b.seed);
+  return new DataFrame({
+    model: rs.map((r) => MODEL_LABELS[r.model]),
+    seed: rs.map((r) => r.seed),
+    status: rs.map((r) => (r.status === 'done' ? (r.warnings.length ? 'done (warning)' : 'done') : 'not run')),
+    'F1 %': rs.map((r) => pct(r.test?.f1)),
+    'accuracy %': rs.map((r) => pct(r.test?.accuracy)),
+    MCC: rs.map((r) => (r.test ? r.test.mcc.toFixed(3) : '')),
+    AUROC: rs.map((r) => (r.test ? r.test.auroc.toFixed(3) : '')),
+    steps: rs.map((r) => r.training?.steps ?? ''),
+    'best step': rs.map((r) => r.training?.bestStep ?? ''),
+    'train s': rs.map((r) => (r.training ? r.training.seconds.toFixed(0) : '')),
+    backend: rs.map((r) => r.backend.name),
+  });
+}
+
+/** A DataFrame as an HTML table. */
+export function frameHtml(df: DataFrame): string {
+  const cols = df.columns as string[];
+  const rows = df.values as unknown[][];
+  return `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(v ?? '')}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** The Table 2 row(s) of the given cells, ours beside the paper's, as HTML. */
+export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
+  const datasets = [...new Set(cells.map((c) => c.dataset))];
+  const head = `<tr><th>dataset</th>${MODELS.map((m) => `<th>${esc(MODEL_LABELS[m])}<br>ours</th><th>paper</th>`).join('')}</tr>`;
+  const body = datasets
+    .map((d) => {
+      const tds = MODELS.map((m) => {
+        const c = cells.find((x) => x.dataset === d && x.model === m)!;
+        const ours = c.f1.n === 0 ? (c.notRun.length ? 'not run' : 'missing') : `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
+        return `<td><b>${esc(ours)}</b></td><td>${c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—'}</td>`;
+      }).join('');
+      return `<tr><td>${esc(d)}</td>${tds}</tr>`;
+    })
+    .join('');
+  return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.</p>`;
+}
+
+/** The first bases of a sequence, its 6-mers and their ids: how DNABERT sees DNA. */
+export function tokenizationExample(seq: Uint8Array | string, k = 6, show = 12): string {
+  const bytes = typeof seq === 'string' ? encodeDna(seq, 'example') : seq;
+  const head = bytes.subarray(0, show + k - 1);
+  const b = tokenizeBatch([head], { k, maxLen: show + 2 });
+  const vocab = kmerVocab(k);
+  const ids = Array.from(b.ids.subarray(0, b.lengths[0]));
+  const lines = [`sequence (first ${head.length} bp): ${decodeDna(head)}`, 'token       id'];
+  ids.forEach((id) => lines.push(`${vocab[id].padEnd(10)} ${String(id).padStart(4)}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,29 @@
+/**
+ * After the smoke execution: the executed notebooks hold no error output, the dataset notebook
+ * recorded its runs, and the summary wrote Table 2.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+const fail = (msg: string): never => {
+  console.error(`smoke check: ${msg}`);
+  process.exit(1);
+};
+for (const f of readdirSync(join(dir, 'executed'))) {
+  const nb = JSON.parse(readFileSync(join(dir, 'executed', f), 'utf8')) as { cells: { outputs?: { output_type: string; name?: string; text?: string[] }[] }[] };
+  for (const c of nb.cells) {
+    for (const o of c.outputs ?? []) {
+      const text = (o.text ?? []).join('');
+      if (o.output_type === 'error' || /Error:|is not defined|Cannot find/.test(text)) fail(`${f} has an error output: ${text.slice(0, 300)}`);
+    }
+  }
+}
+const datasets = readdirSync(join(dir, 'results', 'runs'));
+if (datasets.length !== 1) fail(`expected the runs of one dataset, found ${datasets.join(', ') || 'none'}`);
+const runs = join(dir, 'results', 'runs', datasets[0], 'smoke');
+for (const model of ['cnn', 'dnabert-random', 'dnabert-pretrained']) {
+  if (!existsSync(join(runs, model, 'seed-1.json'))) fail(`no run record for ${model}`);
+}
+if (!existsSync(join(dir, 'results', 'table2-smoke.md'))) fail('the summary did not write table2-smoke.md');
+console.log(`smoke check: ${readdirSync(join(dir, 'executed')).length} notebooks without errors, run records and Table 2 present`);
