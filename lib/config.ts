@@ -126,19 +126,19 @@ const PAPER: Profile = {
 /** CPU-feasible: a small BERT, data subsets, few epochs; a dataset's runs take tens of minutes on a laptop CPU. */
 const QUICK: ProfileOverride = {
   seeds: [1, 2, 3, 4, 5],
-  data: { maxTrain: 2000, maxValid: 400, maxTest: 1000 },
+  data: { maxTrain: 1500, maxValid: 300, maxTest: 1000 },
   dnabert: {
     architecture: { hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 128 },
     batchSize: 16,
     gradAccum: 1,
     peakLr: 1e-3,
-    warmupSteps: 50,
-    evalEvery: 25,
-    patience: 4,
-    maxEpochs: 3,
+    warmupSteps: 40,
+    evalEvery: 20,
+    patience: 5,
+    maxEpochs: 2,
     checkpointEvery: 2,
   },
-  cnn: { evalEvery: 25, patience: 4, maxEpochs: 5, checkpointEvery: 2 },
+  cnn: { evalEvery: 20, patience: 5, maxEpochs: 5, checkpointEvery: 2 },
 };
 
 /** Seconds: for tests and the notebook smoke run. */

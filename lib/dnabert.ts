@@ -12,7 +12,7 @@
  * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropout, embedding, gelu, layerNorm, linear, maskedSoftmax, softmaxCrossEntropy } from './ops.js';
+import { dropout, embedding, gelu, layerNorm, linear, maskedSoftmax, matMul, softmaxCrossEntropy, transposeLast } from './ops.js';
 
 /** The fields of a Hugging Face BERT `config.json` that define the model. */
 export interface BertConfig {
@@ -226,9 +226,9 @@ export class BertClassifier {
         const q = heads(this.lin(h, `${p}.attention.self.query`));
         const k = heads(this.lin(h, `${p}.attention.self.key`));
         const v = heads(this.lin(h, `${p}.attention.self.value`));
-        const scores = tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true);
+        const scores = matMul(q, transposeLast(k));
         const probs = drop(maskedSoftmax(scores, 1 / Math.sqrt(D), ext), c.attention_probs_dropout_prob);
-        const ctx = tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([B, L, H]);
+        const ctx = matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, L, H]);
         const attn = this.ln(tf.add(drop(this.lin(ctx, `${p}.attention.output.dense`), c.hidden_dropout_prob), h), `${p}.attention.output.LayerNorm`);
         const inter = gelu(this.lin(attn, `${p}.intermediate.dense`));
         h = this.ln(tf.add(drop(this.lin(inter, `${p}.output.dense`), c.hidden_dropout_prob), attn), `${p}.output.LayerNorm`);

@@ -7,13 +7,38 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** Swap the last two axes. */
+export function transposeLast(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
+  return tf.transpose(x, perm);
+}
+
+/**
+ * (Batched) matrix product a · b whose forward and backward passes only multiply untransposed
+ * operands: the gradients dA = dY · Bᵀ and dB = Aᵀ · dY materialise the transposes first. The
+ * result is the same as tf.matMul; the point is speed on backends whose transposed or batched
+ * kernels are slow (the wasm backend runs those at a fraction of its plain-matMul speed).
+ */
+export const matMul = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved;
+      return [tf.matMul(dy as tf.Tensor3D, transposeLast(sb) as tf.Tensor3D), tf.matMul(transposeLast(sa) as tf.Tensor3D, dy as tf.Tensor3D)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
 /** x[..., in] · W[in, out] + b[out]. Weights are kept in [in, out] layout (PyTorch's transposed). */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
   return tf.tidy(() => {
     const shape = x.shape;
     const inDim = shape[shape.length - 1];
     const x2 = shape.length === 2 ? (x as tf.Tensor2D) : x.reshape([-1, inDim]) as tf.Tensor2D;
-    let y: tf.Tensor = tf.matMul(x2, w);
+    let y: tf.Tensor = matMul(x2, w);
     if (b) y = tf.add(y, b);
     return shape.length === 2 ? y : y.reshape([...shape.slice(0, -1), w.shape[1]]);
   });
@@ -90,10 +115,17 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
 export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, L, C] = x.shape;
+    const O = w.shape[1];
     const out = L - kernel + 1;
     if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
-    const cols = Array.from({ length: kernel }, (_, k) => tf.slice(x, [0, k, 0], [B, out, C]));
-    return linear(tf.concat(cols, 2), w, b) as tf.Tensor3D;
+    // Σ_k x[:, k:k+out, :] · W[k·C:(k+1)·C, :] — the im2col product without materialising the
+    // patches; its gradient is slices and pads only (concat's gradient is slow on some backends).
+    let y: tf.Tensor = tf.reshape(b, [1, O]);
+    for (let k = 0; k < kernel; k++) {
+      const xs = tf.reshape(tf.slice(x, [0, k, 0], [B, out, C]), [B * out, C]);
+      y = tf.add(y, matMul(xs, tf.slice(w, [k * C, 0], [C, O])));
+    }
+    return tf.reshape(y, [B, out, O]) as tf.Tensor3D;
   });
 }
 
