@@ -115,7 +115,7 @@ export function fromTorchLayout(def: ParamDef, t: tf.Tensor): tf.Tensor {
   });
 }
 
-/** Ours → PyTorch layout. */
+/** Ours → PyTorch layout (a new tensor the caller owns). */
 export function toTorchLayout(def: ParamDef, t: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     if (def.kind === 'conv') {
@@ -123,7 +123,7 @@ export function toTorchLayout(def: ParamDef, t: tf.Tensor): tf.Tensor {
       return tf.transpose(t.reshape([K, C, O]), [2, 1, 0]);
     }
     if (def.kind === 'linear') return tf.transpose(t);
-    return t;
+    return t.clone();
   });
 }
 

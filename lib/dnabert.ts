@@ -61,7 +61,7 @@ export const SMALL_CONFIG: Readonly<BertConfig> = Object.freeze({
 });
 
 /** Keys a HF config.json may carry that this model reads but does not store. */
-const CHECKED_CONFIG_KEYS = new Set(['position_embedding_type', 'id2label']);
+const CHECKED_CONFIG_KEYS = new Set(['position_embedding_type', 'id2label', 'dnabert_max_len']);
 
 /**
  * A full config from a partial override of DNABERT-6. Unknown keys and unsupported values are errors

@@ -8,6 +8,8 @@ import type { BertClassifier } from './dnabert.js';
 import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
 import { tokenizeBatch } from './tokenizer.js';
 import { decaysWeight } from './optim.js';
+import { saveCheckpoint } from './checkpoint/hf.js';
+import { saveCnn } from './checkpoint/cnn.js';
 
 /** Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. */
 export interface Encoded {
@@ -32,7 +34,11 @@ export interface ModelAdapter {
   loss(b: Batch, training: boolean, seed: number): tf.Scalar;
   /** Per-example loss and P(class 1) in evaluation mode. */
   evaluate(b: Batch): { losses: tf.Tensor1D; probs: tf.Tensor1D };
+  /** Raw logits in evaluation mode (DNABERT: one per class; CNN: the logit of class 1). */
+  logits(b: Batch): Promise<number[][]>;
   describe(): string;
+  /** Save the model where `npm run predict` can load it. */
+  save(dir: string, extra?: Record<string, unknown>): Promise<void>;
   dispose(): void;
 }
 
@@ -64,10 +70,17 @@ export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: nu
         return { losses: tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D, probs: tf.exp(tf.slice(logp, [0, 1], [-1, 1])).reshape([-1]) as tf.Tensor1D };
       });
     },
+    async logits(b) {
+      const l = model.forward(b.ids, b.mask!).logits;
+      const out = (await l.array()) as number[][];
+      l.dispose();
+      return out;
+    },
     describe() {
       const c = model.config;
       return `DNABERT (${c.num_hidden_layers} layers × ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}; ${model.size().toLocaleString('en')} parameters; ${opts.k}-mers, ${opts.maxLen} positions${opts.attendToPadding ? ', attends to padding' : ''})`;
     },
+    save: (dir, extra) => saveCheckpoint(model, dir, opts.k, { ...extra, dnabert_max_len: opts.maxLen }),
     dispose: () => model.dispose(),
   };
 }
@@ -91,9 +104,16 @@ export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
         return { losses, probs: tf.sigmoid(logits) as tf.Tensor1D };
       });
     },
+    async logits(b) {
+      const l = model.forward(b.ids);
+      const out = Array.from(await l.data(), (x) => [x]);
+      l.dispose();
+      return out;
+    },
     describe() {
       return `CNN (input ${model.config.inputLen} tokens, ${model.size().toLocaleString('en')} parameters, loss ${loss})`;
     },
+    save: (dir, extra) => saveCnn(model, dir, extra),
     dispose: () => model.dispose(),
   };
 }

@@ -36,6 +36,8 @@ export interface RunSpec {
   quiet?: boolean;
   /** Passed to the trainer (tests use it to simulate a crash). */
   onStep?: (step: number) => void;
+  /** Save the trained model under results/models/… for `npm run predict`. */
+  saveModel?: boolean;
 }
 
 export interface RunRecord {
@@ -64,6 +66,8 @@ export interface RunRecord {
   finishedAt: string;
   training?: TrainResult;
   test?: ClassificationReport;
+  /** Where the trained model was saved, if it was. */
+  savedModel?: string;
   warnings: string[];
 }
 
@@ -212,6 +216,11 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       warnings.push(w);
       if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
     }
+    let savedModel: string | undefined;
+    if (spec.saveModel) {
+      savedModel = join(resultsDir, 'models', key, p.name, spec.model, `seed-${spec.seed}`);
+      await adapter.save(savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
+    }
     const record: RunRecord = {
       ...base,
       status: 'done',
@@ -229,6 +238,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       finishedAt: new Date().toISOString(),
       training: result,
       test: report,
+      savedModel,
       warnings,
     };
     writeJsonAtomic(path, record);
@@ -252,12 +262,12 @@ export function parseSeeds(s: string): number[] {
 }
 
 /** Every model × seed for one dataset (each skipped if already recorded), one line per run. */
-export async function runMatrix(o: { dataset: string; profile: string; seeds: number[]; models?: readonly ModelName[]; resultsDir?: string; quiet?: boolean; log?: (line: string) => void }): Promise<RunRecord[]> {
+export async function runMatrix(o: { dataset: string; profile: string; seeds: number[]; models?: readonly ModelName[]; resultsDir?: string; quiet?: boolean; saveModel?: boolean; log?: (line: string) => void }): Promise<RunRecord[]> {
   const log = o.log ?? ((l: string) => console.log(l));
   const records: RunRecord[] = [];
   for (const model of o.models ?? MODELS) {
     for (const seed of o.seeds) {
-      const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet });
+      const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet, saveModel: o.saveModel });
       const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('.')[0]})`;
       const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
       log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);

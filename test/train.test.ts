@@ -75,6 +75,8 @@ function scripted(curve: number[]): ModelAdapter & { evals: number } {
       const l = curve[Math.min(self.evals++, curve.length - 1)];
       return { losses: tf.fill([n], l) as tf.Tensor1D, probs: tf.fill([n], 0.5) as tf.Tensor1D };
     },
+    logits: async () => [],
+    save: async () => undefined,
     describe: () => 'scripted',
     dispose: () => w.dispose(),
   };

@@ -1,0 +1,141 @@
+/**
+ * Applying a trained model to new DNA: records from FASTA or a table, cut into windows that fit the
+ * model, scored in batches, and aggregated per record.
+ *
+ * - A record no longer than the window is one window. A longer one is covered by windows of `window`
+ *   bp every `stride` bp, the last window aligned to the record's end so every base is covered.
+ * - Per record: `prob` = the maximum window probability of class 1 (a record contains an element if
+ *   any window does), `prob_mean` = their mean; the predicted label is `prob ≥ 0.5`.
+ * - Bases: upper-cased; IUPAC ambiguity codes (R Y S W K M B D H V) count as N, so k-mers over them are
+ *   [UNK] for DNABERT and N for the CNN; any other character, and empty records, are errors naming the
+ *   record.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SequenceError } from './data/dna.js';
+import type { ModelAdapter } from './models.js';
+import { makeBatch } from './train.js';
+
+const IUPAC = 'ACGTNRYSWKMBDHV';
+const NORMAL = new Uint8Array(256);
+for (const ch of IUPAC) {
+  const up = 'ACGTN'.includes(ch) ? ch.charCodeAt(0) : 'N'.charCodeAt(0);
+  NORMAL[ch.charCodeAt(0)] = up;
+  NORMAL[ch.toLowerCase().charCodeAt(0)] = up;
+}
+
+/** Encode for prediction: upper-case, IUPAC ambiguity codes → N, anything else an error. */
+export function encodeForPrediction(seq: string, where: string): Uint8Array {
+  if (seq.length === 0) throw new SequenceError(`${where}: empty sequence`);
+  const out = new Uint8Array(seq.length);
+  for (let i = 0; i < seq.length; i++) {
+    const c = seq.charCodeAt(i);
+    const b = c < 256 ? NORMAL[c] : 0;
+    if (!b) throw new SequenceError(`${where}: invalid character ${JSON.stringify(seq[i])} at position ${i + 1}; expected DNA bases or IUPAC codes`);
+    out[i] = b;
+  }
+  return out;
+}
+
+/** Window starts (0-based) covering a record of `length` bp. */
+export function windowStarts(length: number, window: number, stride: number): number[] {
+  if (!(window > 0 && stride > 0)) throw new Error(`window (${window}) and stride (${stride}) must be positive`);
+  if (length <= window) return [0];
+  const starts: number[] = [];
+  for (let s = 0; s + window < length; s += stride) starts.push(s);
+  starts.push(length - window);
+  return starts;
+}
+
+export interface WindowScore {
+  id: string;
+  start: number;
+  end: number;
+  prob: number;
+  logits?: number[];
+}
+
+export interface RecordScore {
+  id: string;
+  length: number;
+  windows: number;
+  prob: number;
+  probMean: number;
+  label: number;
+  /** Logits of the first window (single-window records: the record's). */
+  logits?: number[];
+}
+
+export function aggregate(id: string, length: number, ws: WindowScore[]): RecordScore {
+  let max = -Infinity, sum = 0;
+  for (const w of ws) {
+    max = Math.max(max, w.prob);
+    sum += w.prob;
+  }
+  return { id, length, windows: ws.length, prob: max, probMean: sum / ws.length, label: max >= 0.5 ? 1 : 0, logits: ws[0]?.logits };
+}
+
+/** Something that turns a batch of window sequences into P(class 1) (and optionally logits). */
+export type Scorer = (seqs: Uint8Array[]) => Promise<{ probs: Float32Array; logits?: number[][] }>;
+
+/** A scorer from a model adapter (DNABERT or CNN), in evaluation mode. */
+export function modelScorer(model: ModelAdapter, withLogits: boolean): Scorer {
+  return async (seqs) => {
+    const enc = model.encode(seqs);
+    const b = makeBatch({ enc, labels: new Int32Array(seqs.length) }, Array.from({ length: seqs.length }, (_, i) => i));
+    const { probs } = model.evaluate(b);
+    const p = (await probs.data()) as Float32Array;
+    let logits: number[][] | undefined;
+    if (withLogits) logits = await model.logits(b);
+    tf.dispose([b.ids, b.labels, probs, ...(b.mask ? [b.mask] : [])]);
+    return { probs: p, logits };
+  };
+}
+
+export interface ScanOptions {
+  window: number;
+  stride: number;
+  batch: number;
+  onWindow?: (w: WindowScore) => void;
+  onRecord: (r: RecordScore) => void;
+}
+
+/**
+ * Score records as they arrive (an async iterable, e.g. a streaming FASTA reader): windows are batched
+ * across records, and a record is reported once all its windows are scored.
+ */
+export async function scan(records: AsyncIterable<{ id: string; seq: string; where: string }>, scorer: Scorer, o: ScanOptions): Promise<{ records: number; bases: number }> {
+  type Pending = { id: string; length: number; left: number; scores: WindowScore[] };
+  const queue: { rec: Pending; start: number; seq: Uint8Array }[] = [];
+  const open: Pending[] = [];
+  let nRecords = 0, nBases = 0;
+  const flush = async () => {
+    if (!queue.length) return;
+    const batch = queue.splice(0, queue.length);
+    const { probs, logits } = await scorer(batch.map((q) => q.seq));
+    batch.forEach((q, i) => {
+      const w: WindowScore = { id: q.rec.id, start: q.start, end: q.start + q.seq.length, prob: probs[i], logits: logits?.[i] };
+      q.rec.scores.push(w);
+      q.rec.left--;
+      o.onWindow?.(w);
+    });
+    while (open.length && open[0].left === 0) {
+      const r = open.shift()!;
+      r.scores.sort((a, b) => a.start - b.start);
+      o.onRecord(aggregate(r.id, r.length, r.scores));
+    }
+  };
+  for await (const r of records) {
+    const bytes = encodeForPrediction(r.seq, r.where);
+    const starts = windowStarts(bytes.length, o.window, o.stride);
+    const rec: Pending = { id: r.id, length: bytes.length, left: starts.length, scores: [] };
+    open.push(rec);
+    for (const s of starts) {
+      queue.push({ rec, start: s, seq: bytes.subarray(s, Math.min(bytes.length, s + o.window)) });
+      if (queue.length >= o.batch) await flush();
+    }
+    nRecords++;
+    nBases += bytes.length;
+  }
+  await flush();
+  return { records: nRecords, bases: nBases };
+}
