@@ -80,7 +80,15 @@ function checkpointPath(resultsDir: string, dataset: string, profile: string, mo
   return join(resultsDir, 'checkpoints', dataset, profile, model, `seed-${seed}`);
 }
 
+let codeState: { commit: string; dirty: boolean } | null = null;
+
+/** The commit of the code this process runs: read once, when the first run starts (later commits do not change loaded code). */
 function gitState(): { commit: string; dirty: boolean } {
+  codeState ??= readGitState();
+  return codeState;
+}
+
+function readGitState(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
