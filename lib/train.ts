@@ -16,21 +16,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Encoded, ModelAdapter } from './models.js';
+import type { EngineConfig } from './config.js';
 import { trainableOf } from './models.js';
 import { AdamW, clipByGlobalNorm } from './optim.js';
 import { permutation } from './random.js';
 import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
 import { progress } from './progress.js';
 
-export interface TrainOptions {
-  batchSize: number;
-  gradAccum: number;
-  evalEvery: number;
-  patience: number;
-  maxEpochs: number;
-  maxSteps: number | null;
-  validation: boolean;
-  checkpointEvery: number;
+export interface TrainOptions extends EngineConfig {
   /** Learning rate for the optimizer step after `step` completed steps. */
   lr: (step: number, totalSteps: number) => number;
   weightDecay: number;
