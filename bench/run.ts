@@ -6,7 +6,9 @@
  *   2. loading a generated dataset the size of human_enhancers_ensembl, 154,842 sequences of 2–573 bp
  *      (goal < 10 s, < 1 GB RSS);
  *   3. training throughput (forward + backward + AdamW) for the CNN, small BERT and BERT-base on each
- *      available tfjs backend, beside PyTorch on the same CPU when Debian's torch is installed.
+ *      available tfjs backend, beside PyTorch on the same CPU when Debian's torch is installed;
+ *   4. scanning throughput of `npm run predict` (bases/s over a generated FASTA, full-length windows,
+ *      stride half a window) for the CNN, small BERT and BERT-base.
  *
  * BENCH_QUICK=1 skips BERT-base, whose steps take minutes on the JavaScript backends.
  */
@@ -108,6 +110,27 @@ function throughputBench(): void {
   }
 }
 
+function scanBench(): void {
+  const workloads = (['cnn', 'bert-small', 'bert-base'] as const).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base'));
+  const kb: Record<string, string> = { cnn: '200', 'bert-small': '20', 'bert-base': '5' };
+  say('');
+  say('| scanning (npm run predict) | backend | bases/s | bases | seconds |');
+  say('|---|---|---|---|---|');
+  for (const w of workloads) {
+    for (const backend of ['native', 'wasm']) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/scan.ts', w, backend, kb[w]], { encoding: 'utf8', timeout: 1800_000 });
+      const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+      try {
+        const j = JSON.parse(last) as { backend: string; basesPerSec: number; bases: number; seconds: number };
+        say(`| ${w} | ${j.backend} | ${Math.round(j.basesPerSec).toLocaleString('en')} | ${j.bases.toLocaleString('en')} | ${j.seconds.toFixed(1)} |`);
+      } catch {
+        const err = (r.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
+        say(`| ${w} | ${backend} | failed: ${err.slice(0, 120)} | | |`);
+      }
+    }
+  }
+}
+
 say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, Node ${process.version}`);
 say('');
 say('| what | result | goal |');
@@ -115,5 +138,6 @@ say('|---|---|---|');
 tokenizerBench();
 dataLoadBench();
 throughputBench();
+scanBench();
 mkdirSync('results', { recursive: true });
 writeFileSync('results/bench.md', lines.join('\n') + '\n');
