@@ -10,7 +10,16 @@ export interface Progress {
   stop(): void;
 }
 
-export function progress(label: string, total: number, unit = '', stream: NodeJS.WriteStream = process.stderr): Progress {
+let defaultStream: NodeJS.WriteStream = process.stderr;
+
+/** Where progress goes by default (stderr; notebooks use stdout so it is not shown as an error). */
+export function setProgressStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const previous = defaultStream;
+  defaultStream = stream;
+  return previous;
+}
+
+export function progress(label: string, total: number, unit = '', stream: NodeJS.WriteStream = defaultStream): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% | {value}/{total}${unit ? ' ' + unit : ''} | ETA {eta_formatted} {info}`, stream, hideCursor: true },

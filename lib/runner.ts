@@ -23,6 +23,7 @@ import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type LabelledRows, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
+import { setProgressStream } from './progress.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -273,14 +274,19 @@ export function parseSeeds(s: string): number[] {
 export async function runMatrix(o: { dataset: string; profile: string; seeds: number[]; models?: readonly ModelName[]; resultsDir?: string; quiet?: boolean; saveModel?: boolean; log?: (line: string) => void }): Promise<RunRecord[]> {
   const log = o.log ?? ((l: string) => console.log(l));
   const records: RunRecord[] = [];
-  for (const model of o.models ?? MODELS) {
-    for (const seed of o.seeds) {
-      const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet, saveModel: o.saveModel });
-      const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('.')[0]})`;
-      const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-      log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);
-      records.push(record);
+  const previous = setProgressStream(process.stdout); // progress is not an error in a notebook
+  try {
+    for (const model of o.models ?? MODELS) {
+      for (const seed of o.seeds) {
+        const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet, saveModel: o.saveModel });
+        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('.')[0]})`;
+        const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
+        log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);
+        records.push(record);
+      }
     }
+  } finally {
+    setProgressStream(previous);
   }
   return records;
 }
