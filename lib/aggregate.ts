@@ -52,10 +52,9 @@ export interface Table2Cell {
   paper: { mean: number; std: number } | null;
 }
 
-/** Cells for every dataset that has records (the paper's five first, in Table 2 order) × every model. */
+/** Cells for the paper's five datasets (in Table 2 order, shown as missing where there are no runs), then any other dataset with records, × every model. */
 export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
-  const paperOrder = PAPER_DATASETS.map((d) => d.name);
-  const datasets = [...new Set([...paperOrder.filter((d) => records.some((r) => r.dataset === d)), ...records.map((r) => r.dataset)])];
+  const datasets = [...new Set([...PAPER_DATASETS.map((d) => d.name), ...records.map((r) => r.dataset)])];
   const cells: Table2Cell[] = [];
   for (const dataset of datasets) {
     for (const model of MODELS) {

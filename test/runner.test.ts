@@ -114,6 +114,8 @@ test('aggregation: mean ± sample std over seeds, paper values beside, missing r
   const md = table2Markdown(cells, 3);
   assert.match(md, /\| human_nontata_promoters \| 85\.0 ± 5\.0 \| 83\.9 ± 1\.5 \| missing \| 88\.0 ± 0\.7 \| not run \| 91\.9 ± 0\.9 \|/);
   assert.match(md, /not run — weights unavailable/);
+  assert.match(md, /\| human_enhancers_cohn \| missing \| 67\.1 ± 0\.6 \| missing \| 76\.5 ± 0\.5 \| missing \| 74\.1 ± 0\.4 \|/);
+  assert.equal(cells.length, 15, 'all five paper datasets, each model');
   assert.match(table2Csv(cells), /human_nontata_promoters,cnn,3,85\.0000,5\.0000/);
   assert.ok(Number.isNaN(meanStd([1]).std));
 });

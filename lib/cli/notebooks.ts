@@ -150,7 +150,7 @@ const cells = table2(records, seeds);
 const paperNames = PAPER_DATASETS.map((d) => d.name);
 console.log(\`\${records.length} run records for profile '\${PROFILE}' under \${RESULTS}/runs\`);`),
     md(`## Table 2, ours beside the paper's`),
-    code(`const missing = paperNames.filter((d) => !cells.some((c) => c.dataset === d));
+    code(`const missing = paperNames.filter((d) => !records.some((r) => r.dataset === d));
 tslab.display.html(table2Html(cells, seeds));
 if (missing.length) tslab.display.markdown(\`**No runs for:** \${missing.join(', ')} — their data was unavailable (see their notebooks).\`);
 for (const c of cells) for (const n of [...new Set(c.notRun.map((x) => x.reason))]) tslab.display.markdown(\`*\${c.dataset} / \${MODEL_LABELS[c.model]}: not run* — \${n}\`);
