@@ -39,8 +39,9 @@ export function progress(label: string, total: number, unit = '', stream: NodeJS
       if (pct + 1e-9 < nextPct) return;
       while (nextPct <= pct) nextPct += 10;
       const secs = (Date.now() - start) / 1000;
+      const eta = done > 0 && total > done ? `, ETA ${((secs / done) * (total - done)).toFixed(0)} s` : '';
       const extra = info ? ' ' + Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ') : '';
-      stream.write(`${label}: ${Math.floor(pct)}% (${done}/${total}${unit ? ' ' + unit : ''}, ${secs.toFixed(1)} s)${extra}\n`);
+      stream.write(`${label}: ${Math.floor(pct)}% (${done}/${total}${unit ? ' ' + unit : ''}, ${secs.toFixed(1)} s${eta})${extra}\n`);
     },
     stop() {},
   };
