@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { confusionFigure, figureHtml, table2Figure, validationCurvesFigure } from '../lib/plots.js';
+import { frameHtml, runsFrame, tokenizationExample } from '../lib/report.js';
+import { table2 } from '../lib/aggregate.js';
+import { resolveProfile } from '../lib/config.js';
+import type { RunRecord } from '../lib/runner.js';
+
+function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
+  return {
+    schema: 1, status: 'done', dataset: 'human_enhancers_cohn', model, seed, profile: 'quick', config: null,
+    dataConfig: resolveProfile('quick').data, backend: { name: 'wasm', device: 'cpu', tfjs: '4.22.0', line: '' },
+    code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
+    test: { n: 10, f1: 0.5, accuracy: 0.6, precision: 0.5, recall: 0.5, mcc: 0.1, auroc: 0.7, softF1: 0.5, confusion: { tn: 3, fp: 2, fn: 5 - tp, tp }, singleClassPrediction: null },
+    training: { steps: 4, epochs: 1, bestStep: 2, bestValidLoss: 0.6, stoppedEarly: false, history: [{ step: 2, epoch: 0, validLoss: 0.6, trainLoss: 0.7, lr: 1e-3 }], resumedFromStep: null, seconds: 12 },
+  };
+}
+
+test('confusion matrices sum over runs; curves have one line per run', () => {
+  const f = confusionFigure('x', ['negative', 'positive'], [rec('cnn', 1, 4), rec('cnn', 2, 3)]);
+  assert.deepEqual((f.data[0] as { z: number[][] }).z, [[6, 4], [3, 7]]);
+  const c = validationCurvesFigure('v', [rec('cnn', 1, 4), rec('dnabert-random', 1, 4)]);
+  assert.equal(c.data.length, 2);
+  assert.deepEqual((c.data[0] as { y: number[] }).y, [0.6]);
+});
+
+test('the Table 2 figure has ours and the paper per model, the five datasets on the axis', () => {
+  const fig = table2Figure(table2([rec('cnn', 1, 4)], 5));
+  assert.equal(fig.data.length, 6);
+  const ours = fig.data[0] as { x: string[]; y: (number | null)[] };
+  assert.equal(ours.x.length, 5);
+  assert.equal(ours.y[4], 50);
+  assert.equal(ours.y[0], null, 'no runs → no bar, never a filled-in value');
+  assert.match(figureHtml(fig), /Plotly\.newPlot\("fig-/);
+});
+
+test('the per-run table and the tokenization example', () => {
+  const df = runsFrame([rec('dnabert-random', 2, 4), rec('cnn', 1, 4)]);
+  assert.deepEqual(df.columns.slice(0, 4), ['model', 'seed', 'status', 'F1 %']);
+  const html = frameHtml(df);
+  assert.match(html, /<td>CNN<\/td><td>1<\/td><td>done<\/td><td>50\.0<\/td>/);
+  assert.ok(html.indexOf('CNN') < html.indexOf('DNABERT'), 'CNN first, as in Table 2');
+  assert.match(tokenizationExample('ATGGAACGTACGTAACC', 6, 3), /\[CLS\]\s+2\nATGGAA\s+501\nTGGAAC\s+\d+\nGGAACG\s+\d+\n\[SEP\]\s+3/);
+});
