@@ -49,6 +49,8 @@ export interface Table2Cell {
   notRun: { seed: number; reason: string }[];
   warnings: string[];
   backends: string[];
+  /** How the data was split, from the records (e.g. a holdout of a single table, not the official split). */
+  splits: string[];
   paper: { mean: number; std: number } | null;
 }
 
@@ -72,6 +74,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         notRun: rs.filter((r) => r.status === 'not-run').map((r) => ({ seed: r.seed, reason: r.reason ?? 'unknown' })),
         warnings,
         backends: [...new Set(done.map((r) => r.backend.name))],
+        splits: [...new Set(done.map((r) => r.data?.split ?? 'unknown'))],
         paper: PAPER_TABLE2[dataset]?.[model] ?? null,
       });
     }
@@ -103,6 +106,10 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
     lines.push(`| ${row.join(' | ')} |`);
   }
   const notes: string[] = [];
+  for (const d of datasets) {
+    const splits = [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))];
+    for (const sp of splits) notes.push(`- ${d}: data = ${sp}`);
+  }
   for (const c of cells) {
     const reasons = [...new Set(c.notRun.map((n) => n.reason))];
     for (const r of reasons) notes.push(`- ${c.dataset} / ${MODEL_LABELS[c.model]}: not run — ${r}`);

@@ -56,7 +56,8 @@ export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
       return `<tr><td>${esc(d)}</td>${tds}</tr>`;
     })
     .join('');
-  return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.</p>`;
+  const splits = datasets.flatMap((d) => [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))].map((sp) => `<li>${esc(d)}: ${esc(sp)}</li>`));
+  return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.</p>${splits.length ? `<p style="font-size:90%">Data:</p><ul style="font-size:90%">${splits.join('')}</ul>` : ''}`;
 }
 
 /** The first bases of a sequence, its 6-mers and their ids: how DNABERT sees DNA. */

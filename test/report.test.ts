@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { confusionFigure, figureHtml, table2Figure, validationCurvesFigure } from '../lib/plots.js';
 import { frameHtml, runsFrame, tokenizationExample } from '../lib/report.js';
-import { table2 } from '../lib/aggregate.js';
+import { table2, table2Markdown } from '../lib/aggregate.js';
 import { resolveProfile } from '../lib/config.js';
 import type { RunRecord } from '../lib/runner.js';
 
@@ -11,6 +11,7 @@ function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
     schema: 1, status: 'done', dataset: 'human_enhancers_cohn', model, seed, profile: 'quick', config: null,
     dataConfig: resolveProfile('quick').data, backend: { name: 'wasm', device: 'cpu', tfjs: '4.22.0', line: '' },
     code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
+    data: { source: 'table t.tsv', split: 'seeded stratified holdout of table t.tsv; not the official split', validation: 'v', classes: ['negative', 'positive'], sizes: { train: 7, valid: 2, test: 10 }, trainClassCounts: [3, 4] },
     test: { n: 10, f1: 0.5, accuracy: 0.6, precision: 0.5, recall: 0.5, mcc: 0.1, auroc: 0.7, softF1: 0.5, confusion: { tn: 3, fp: 2, fn: 5 - tp, tp }, singleClassPrediction: null },
     training: { steps: 4, epochs: 1, bestStep: 2, bestValidLoss: 0.6, stoppedEarly: false, history: [{ step: 2, epoch: 0, validLoss: 0.6, trainLoss: 0.7, lr: 1e-3 }], resumedFromStep: null, seconds: 12 },
   };
@@ -32,6 +33,7 @@ test('the Table 2 figure has ours and the paper per model, the five datasets on 
   assert.equal(ours.y[4], 50);
   assert.equal(ours.y[0], null, 'no runs → no bar, never a filled-in value');
   assert.match(figureHtml(fig), /Plotly\.newPlot\("fig-/);
+  assert.match(table2Markdown(table2([rec('cnn', 1, 4)], 5)), /- human_enhancers_cohn: data = seeded stratified holdout of table t\.tsv; not the official split/);
 });
 
 test('the per-run table and the tokenization example', () => {
