@@ -85,7 +85,8 @@ function run(cmd: string, args: string[], timeoutS: number): Throughput | string
   try {
     return JSON.parse(last) as Throughput;
   } catch {
-    const err = (r.stderr ?? '').split('\n').find((l) => /Error|abort|memory/i.test(l)) ?? `exit ${r.status}`;
+    const lines = (r.stderr ?? '').split('\n');
+    const err = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /^(RuntimeError|Aborted)|out of memory/i.test(l)) ?? `exit ${r.status}`;
     return `failed: ${err.slice(0, 120)}`;
   }
 }
@@ -125,7 +126,7 @@ function scanBench(): void {
         const j = JSON.parse(last) as { backend: string; basesPerSec: number; bases: number; seconds: number };
         say(`| ${w} | ${j.backend} | ${Math.round(j.basesPerSec).toLocaleString('en')} | ${j.bases.toLocaleString('en')} | ${j.seconds.toFixed(1)} |`);
       } catch {
-        const err = (r.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
+        const err = (r.stderr ?? '').split('\n').find((l) => /^\w*Error: /.test(l)) ?? `exit ${r.status}`;
         say(`| ${w} | ${backend} | failed: ${err.slice(0, 120)} | | |`);
       }
     }
