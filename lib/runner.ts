@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { currentBackend, describeBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
-import { loadDataset } from './data/load.js';
+import { datasetKey, loadDataset } from './data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
 import { stratifiedSample, validationSplit } from './data/splits.js';
 import { BertClassifier, bertConfig } from './dnabert.js';
@@ -184,11 +184,11 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     startedAt,
     warnings: [] as string[],
   };
-  const data = prepareData(spec, p);
-  const key = data.ds.name;
+  const key = datasetKey(spec.dataset);
   const path = recordPath(resultsDir, key, p.name, spec.model, spec.seed);
   const existing = readRecord(path);
   if (existing?.status === 'done') return { record: existing, path, skipped: true };
+  const data = prepareData(spec, p);
 
   let built: Awaited<ReturnType<typeof buildModel>>;
   try {

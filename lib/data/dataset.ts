@@ -24,10 +24,6 @@ export interface Dataset {
   split: string;
 }
 
-export function emptySplit(): LabelledSequences {
-  return { ids: [], seqs: [], labels: new Int32Array(0) };
-}
-
 export function size(s: LabelledSequences): number {
   return s.seqs.length;
 }

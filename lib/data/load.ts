@@ -42,6 +42,14 @@ export function resolveDataPath(p: string): string {
   return existsSync(join(root, p)) ? join(root, p) : p;
 }
 
+/** The name results are filed under, without reading the data: the registry name, a folder's name, or a table's name (a registry name it starts with, else the file name without extensions). */
+export function datasetKey(nameOrPathIn: string): string {
+  const nameOrPath = resolveDataPath(nameOrPathIn);
+  if (findDataset(nameOrPath) && !existsSync(nameOrPath)) return nameOrPath;
+  if (existsSync(nameOrPath) && statSync(nameOrPath).isDirectory()) return basename(nameOrPath);
+  return datasetForFile(nameOrPath)?.name ?? basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
+}
+
 export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Dataset {
   const nameOrPath = resolveDataPath(nameOrPathIn);
   if (findDataset(nameOrPath) && !existsSync(nameOrPath)) {
@@ -58,8 +66,7 @@ export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Datas
     return readDatasetFolder(nameOrPath, basename(nameOrPath));
   }
   const table = readTable(nameOrPath, opts);
-  const name = datasetForFile(nameOrPath)?.name ?? basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
-  return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name });
+  return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name: datasetKey(nameOrPath) });
 }
 
 /** Load a dataset, or say why it is unavailable (a missing dataset is not an error in notebooks). */
