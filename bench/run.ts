@@ -78,12 +78,13 @@ interface Throughput {
   peakRssGB: number;
 }
 
-function run(cmd: string, args: string[], timeoutS: number): Throughput | string {
+/** Run a measurement process; its last stdout line is JSON, or the result is the reason it failed. */
+function run<T>(cmd: string, args: string[], timeoutS: number): T | string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20 });
   if (r.error) return `failed (${(r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `over ${timeoutS} s` : r.error.message})`;
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(last) as Throughput;
+    return JSON.parse(last) as T;
   } catch {
     const lines = (r.stderr ?? '').split('\n');
     const err = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /^(RuntimeError|Aborted)|out of memory/i.test(l)) ?? `exit ${r.status}`;
@@ -99,11 +100,11 @@ function throughputBench(): void {
   say('|---|---|---|---|---|---|');
   for (const w of workloads) {
     const steps = w === 'cnn' ? '10' : w === 'bert-small' ? '3' : '1';
-    const ref = hasTorch ? run('/usr/bin/python3', ['bench/torch_throughput.py', w, steps], 1800) : 'torch not installed (make setup-reference)';
+    const ref = hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps], 1800) : 'torch not installed (make setup-reference)';
     const refRate = typeof ref === 'string' ? null : ref.seqPerSec;
     for (const backend of ['native', 'wasm', 'cpu']) {
       // the JavaScript backend takes minutes per BERT step: one timed step after the warm-up
-      const r = run(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, backend === 'cpu' && w !== 'cnn' ? '1' : steps], 3600);
+      const r = run<Throughput>(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, backend === 'cpu' && w !== 'cnn' ? '1' : steps], 3600);
       if (typeof r === 'string') say(`| ${WORKLOADS[w].what} | ${backend} | ${r} | | | |`);
       else say(`| ${WORKLOADS[w].what} | ${r.backend} | ${r.seqPerSec.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.peakRssGB.toFixed(2)} | ${refRate ? (r.seqPerSec / refRate).toFixed(2) + '×' : '—'} |`);
     }
@@ -120,15 +121,9 @@ function scanBench(): void {
   say('|---|---|---|---|---|');
   for (const w of workloads) {
     for (const backend of ['native', 'wasm']) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/scan.ts', w, backend, kb[w]], { encoding: 'utf8', timeout: 1800_000 });
-      const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-      try {
-        const j = JSON.parse(last) as { backend: string; basesPerSec: number; bases: number; seconds: number };
-        say(`| ${w} | ${j.backend} | ${Math.round(j.basesPerSec).toLocaleString('en')} | ${j.bases.toLocaleString('en')} | ${j.seconds.toFixed(1)} |`);
-      } catch {
-        const err = (r.stderr ?? '').split('\n').find((l) => /^\w*Error: /.test(l)) ?? `exit ${r.status}`;
-        say(`| ${w} | ${backend} | failed: ${err.slice(0, 120)} | | |`);
-      }
+      const j = run<{ backend: string; basesPerSec: number; bases: number; seconds: number }>(process.execPath, ['--import', 'tsx', 'bench/scan.ts', w, backend, kb[w]], 1800);
+      if (typeof j === 'string') say(`| ${w} | ${backend} | ${j} | | |`);
+      else say(`| ${w} | ${j.backend} | ${Math.round(j.basesPerSec).toLocaleString('en')} | ${j.bases.toLocaleString('en')} | ${j.seconds.toFixed(1)} |`);
     }
   }
 }

@@ -5,11 +5,10 @@
  * message saying so.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Figure } from './plots.js';
-import { projectRequire } from './resolve.js';
+import { plotlyBundle, type Figure } from './plots.js';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--hide-scrollbars'];
@@ -18,9 +17,9 @@ export async function exportFigure(fig: Figure, outBase: string, width = 1100, h
   if (!existsSync(CHROMIUM)) return `static export skipped: ${CHROMIUM} not found (Debian package chromium; make setup installs it)`;
   const dir = mkdtempSync(join(tmpdir(), 'dnabert-export-'));
   try {
-    const bundle = readFileSync(projectRequire.resolve('plotly.js-dist'), 'utf8');
+    const bundle = plotlyBundle();
     const spec = JSON.stringify({ data: fig.data, layout: { ...fig.layout, width, height } });
-    const page = (svg: boolean) => `<!doctype html><html><head><meta charset="utf-8"><script>${bundle.replace(/<\/script>/gi, '<\\/script>')}</script></head>
+    const page = (svg: boolean) => `<!doctype html><html><head><meta charset="utf-8"><script>${bundle}</script></head>
 <body style="margin:0"><div id="g"></div><pre id="out"></pre><script>
 var s=${spec};Plotly.newPlot('g',s.data,s.layout,{staticPlot:true}).then(function(gd){${svg ? "return Plotly.toImage(gd,{format:'svg',width:" + width + ',height:' + height + "}).then(function(u){document.getElementById('out').textContent=decodeURIComponent(u.replace(/^data:image\\/svg\\+xml,/,''));document.getElementById('g').remove();});" : ''}});
 </script></body></html>`;

@@ -20,10 +20,14 @@ export interface Figure {
 
 let figureCounter = 0;
 
+/** The plotly.js bundle, safe to inline in a <script> element. */
+export function plotlyBundle(): string {
+  return readFileSync(projectRequire.resolve('plotly.js-dist'), 'utf8').replace(/<\/script>/gi, '<\\/script>');
+}
+
 /** A <script> carrying the plotly.js bundle; show it once, before the first figure. */
 export function plotlyLoaderHtml(): string {
-  const bundle = readFileSync(projectRequire.resolve('plotly.js-dist'), 'utf8');
-  return `<script type="text/javascript">if (!window.Plotly) {\n${bundle.replace(/<\/script>/gi, '<\\/script>')}\n}</script><div style="font:12px sans-serif;color:#888">plotly.js loaded</div>`;
+  return `<script type="text/javascript">if (!window.Plotly) {\n${plotlyBundle()}\n}</script><div style="font:12px sans-serif;color:#888">plotly.js loaded</div>`;
 }
 
 /** HTML for one figure (needs the loader above on the same page). */

@@ -10,10 +10,9 @@
  *   [UNK] for DNABERT and N for the CNN; any other character, and empty records, are errors naming the
  *   record.
  */
-import * as tf from '@tensorflow/tfjs';
 import { SequenceError } from './data/dna.js';
 import type { ModelAdapter } from './models.js';
-import { makeBatch } from './train.js';
+import { disposeBatch, makeBatch } from './train.js';
 
 const IUPAC = 'ACGTNRYSWKMBDHV';
 const NORMAL = new Uint8Array(256);
@@ -86,7 +85,8 @@ export function modelScorer(model: ModelAdapter, withLogits: boolean): Scorer {
     const p = (await probs.data()) as Float32Array;
     let logits: number[][] | undefined;
     if (withLogits) logits = await model.logits(b);
-    tf.dispose([b.ids, b.labels, probs, ...(b.mask ? [b.mask] : [])]);
+    probs.dispose();
+    disposeBatch(b);
     return { probs: p, logits };
   };
 }

@@ -7,8 +7,9 @@
  * not run, with the reason — nothing is substituted.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 import { currentBackend, describeBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
 import { datasetKey, loadDataset } from './data/load.js';
@@ -100,10 +101,7 @@ function readGitState(): { commit: string; dirty: boolean } {
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
 }
 
 /** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
@@ -209,7 +207,6 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     const result = await train(adapter, trainRows, validRows, {
       ...config,
       lr: isBert ? (step, total) => linearWarmupDecay(step, bert.peakLr, bert.warmupSteps, total) : () => p.cnn.lr,
-      weightDecay: config.weightDecay,
       maxGradNorm: isBert ? bert.maxGradNorm : null,
       seed: spec.seed,
       checkpointDir: ck,

@@ -12,7 +12,7 @@
  *   directory resumes from it and reaches the same result as an uninterrupted run. The caller removes
  *   the checkpoint once it has recorded the result.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, Encoded, ModelAdapter } from './models.js';
@@ -22,6 +22,7 @@ import { AdamW, clipByGlobalNorm } from './optim.js';
 import { permutation } from './random.js';
 import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
 import { progress } from './progress.js';
+import { writeFileAtomic } from './atomic.js';
 
 export interface TrainOptions extends EngineConfig {
   /** Learning rate for the optimizer step after `step` completed steps. */
@@ -97,7 +98,7 @@ export function makeBatch(data: LabelledRows, idx: ArrayLike<number>): Batch {
   };
 }
 
-function disposeBatch(b: Batch): void {
+export function disposeBatch(b: Batch): void {
   tf.dispose([b.ids, b.labels, ...(b.mask ? [b.mask] : [])]);
 }
 
@@ -136,12 +137,6 @@ function restore(vars: Map<string, tf.Variable>, snap: Map<string, { shape: numb
     if (!s) throw new Error(`snapshot lacks ${name}`);
     v.assign(tf.tensor(s.data, s.shape));
   }
-}
-
-function writeAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 function optimizerTensors(state: Awaited<ReturnType<AdamW['getState']>>, names: string[], shapes: number[][]): Map<string, { shape: number[]; data: Float32Array }> {
@@ -191,11 +186,10 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
 
   const saveCheckpoint = async () => {
     if (!ck) return;
-    mkdirSync(ck, { recursive: true });
-    writeAtomic(join(ck, 'weights.safetensors'), serializeSafetensors(await snapshot(model.variables)));
-    writeAtomic(join(ck, 'optimizer.safetensors'), serializeSafetensors(optimizerTensors(await opt.getState(), names, vars.map((v) => v.shape))));
-    if (best) writeAtomic(join(ck, 'best.safetensors'), serializeSafetensors(best));
-    writeAtomic(join(ck, 'state.json'), JSON.stringify({ ...st, seconds: st.seconds + (Date.now() - t0) / 1000 }));
+    writeFileAtomic(join(ck, 'weights.safetensors'), serializeSafetensors(await snapshot(model.variables)));
+    writeFileAtomic(join(ck, 'optimizer.safetensors'), serializeSafetensors(optimizerTensors(await opt.getState(), names, vars.map((v) => v.shape))));
+    if (best) writeFileAtomic(join(ck, 'best.safetensors'), serializeSafetensors(best));
+    writeFileAtomic(join(ck, 'state.json'), JSON.stringify({ ...st, seconds: st.seconds + (Date.now() - t0) / 1000 }));
   };
 
   const bar = o.quiet ? null : progress('train', totalSteps, 'steps');

@@ -3,8 +3,9 @@
  * and `model.safetensors` with the PyTorch state-dict names and layouts (including BatchNorm running
  * statistics), so the weights load into the package's `CNN` module as well.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../atomic.js';
 import { CnnClassifier, cnnConfig, cnnParamDefs, toTorchLayout } from '../cnn.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 
@@ -16,9 +17,7 @@ export function isCnnDir(dir: string): boolean {
 }
 
 export async function saveCnn(model: CnnClassifier, dir: string, extra: Record<string, unknown> = {}): Promise<void> {
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp, { recursive: true });
-  try {
+  await writeDirAtomic(dir, async (tmp) => {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const def of cnnParamDefs(model.config)) {
       const t = toTorchLayout(def, model.params.get(def.name)!);
@@ -27,12 +26,7 @@ export async function saveCnn(model: CnnClassifier, dir: string, extra: Record<s
     }
     writeFileSync(join(tmp, 'model.safetensors'), serializeSafetensors(tensors));
     writeFileSync(join(tmp, 'config.json'), JSON.stringify({ model_type: CNN_MODEL_TYPE, input_len: model.config.inputLen, ...extra }, null, 2) + '\n');
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 export function loadCnn(dir: string): CnnClassifier {

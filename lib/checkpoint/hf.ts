@@ -10,8 +10,9 @@
  * Saving writes `model.safetensors` with HF key names and PyTorch layouts, so
  * `BertForSequenceClassification.from_pretrained(dir)` loads it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../atomic.js';
 import * as tf from '@tensorflow/tfjs';
 import { BertClassifier, bertConfig, initialValue, paramSpecs, type BertConfig, type ParamSpec } from '../dnabert.js';
 import { kmerVocab, vocabFileText } from '../tokenizer.js';
@@ -154,9 +155,7 @@ export function hfConfigJson(config: BertConfig): Record<string, unknown> {
  * atomically: written to a sibling temporary folder, then renamed over `dir`.
  */
 export async function saveCheckpoint(model: BertClassifier, dir: string, k = 6, extra: Record<string, unknown> = {}): Promise<void> {
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp, { recursive: true });
-  try {
+  await writeDirAtomic(dir, async (tmp) => {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const spec of paramSpecs(model.config)) {
       const v = model.params.get(spec.name)!;
@@ -167,10 +166,5 @@ export async function saveCheckpoint(model: BertClassifier, dir: string, k = 6, 
     writeFileSync(join(tmp, 'model.safetensors'), serializeSafetensors(tensors));
     writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...hfConfigJson(model.config), ...extra }, null, 2) + '\n');
     writeFileSync(join(tmp, 'vocab.txt'), vocabFileText(k));
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }

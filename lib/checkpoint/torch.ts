@@ -8,7 +8,7 @@
  */
 import yauzl from 'yauzl';
 import { NameRegistry, Parser } from 'pickleparser';
-import { decodeBytes, numel, type RawTensor, type TensorMap } from './tensors.js';
+import { BYTES_PER, decodeBytes, numel, type RawTensor, type TensorMap } from './tensors.js';
 
 /** Storage class name → safetensors-style dtype. */
 const STORAGE_DTYPES: Record<string, string> = {
@@ -129,8 +129,7 @@ export async function readTorchCheckpoint(buf: Buffer, where = 'pytorch_model.bi
     if (!storage) {
       const bytes = entries.get(`${prefix}data/${key}`);
       if (!bytes) throw new Error(`${where}: storage '${key}' of '${name}' is missing from the archive`);
-      const per = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 }[dtype]!;
-      storage = decodeBytes(bytes, dtype, Math.floor(bytes.length / per), `${where} storage ${key}`);
+      storage = decodeBytes(bytes, dtype, Math.floor(bytes.length / BYTES_PER[dtype]), `${where} storage ${key}`);
       storages.set(key, storage);
     }
     const need = t.offset + (t.size.length ? t.size.reduce((acc, s, i) => acc + (s - 1) * t.stride[i], 0) + 1 : 1);

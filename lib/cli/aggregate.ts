@@ -2,7 +2,7 @@
  * `npm run aggregate -- [--results DIR] [--profile quick]`
  * Table 2 from the run records: prints Markdown and writes `<results>/table2-<profile>.{md,csv}`.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRecords, table2, table2Csv, table2Markdown } from '../aggregate.js';
@@ -17,11 +17,8 @@ if (!records.length) {
   const seeds = resolveProfile(values.profile!).seeds.length;
   const cells = table2(records, seeds);
   const md = table2Markdown(cells, seeds);
-  mkdirSync(values.results!, { recursive: true });
   for (const [ext, text] of [['md', md], ['csv', table2Csv(cells)]] as const) {
-    const path = join(values.results!, `table2-${values.profile}.${ext}`);
-    writeFileSync(`${path}.tmp`, text);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(join(values.results!, `table2-${values.profile}.${ext}`), text);
   }
   console.log(md);
 }

@@ -141,7 +141,7 @@ import { table2Html, frameHtml } from './lib/report.js';
 import { plotlyLoaderHtml, figureHtml, table2Figure } from './lib/plots.js';
 import { exportFigure } from './lib/export.js';
 import { DataFrame } from 'danfojs-node';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from './lib/atomic.js';
 
 tslab.display.html(plotlyLoaderHtml());`),
     code(`const seeds = resolveProfile(PROFILE).seeds.length;
@@ -154,9 +154,8 @@ console.log(\`\${records.length} run records for profile '\${PROFILE}' under \${
 tslab.display.html(table2Html(cells, seeds));
 if (missing.length) tslab.display.markdown(\`**No runs for:** \${missing.join(', ')} — their data was unavailable (see their notebooks).\`);
 for (const c of cells) for (const n of [...new Set(c.notRun.map((x) => x.reason))]) tslab.display.markdown(\`*\${c.dataset} / \${MODEL_LABELS[c.model]}: not run* — \${n}\`);
-mkdirSync(RESULTS, { recursive: true });
-writeFileSync(\`\${RESULTS}/table2-\${PROFILE}.md\`, table2Markdown(cells, seeds));
-writeFileSync(\`\${RESULTS}/table2-\${PROFILE}.csv\`, table2Csv(cells));`),
+writeFileAtomic(\`\${RESULTS}/table2-\${PROFILE}.md\`, table2Markdown(cells, seeds));
+writeFileAtomic(\`\${RESULTS}/table2-\${PROFILE}.csv\`, table2Csv(cells));`),
     code(`if (cells.length) {
   const fig = table2Figure(cells);
   tslab.display.html(figureHtml(fig, 460));

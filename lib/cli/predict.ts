@@ -17,6 +17,7 @@ import { loadCheckpoint } from '../checkpoint/hf.js';
 import { isCnnDir, loadCnn } from '../checkpoint/cnn.js';
 import { bertAdapter, cnnAdapter, type ModelAdapter } from '../models.js';
 import { readFasta, openText } from '../data/fasta.js';
+import { SEQ_COLUMNS } from '../data/readers.js';
 import { modelScorer, scan, type RecordScore, type WindowScore } from '../predict.js';
 
 const USAGE = 'usage: npm run predict -- --model <dir> --input <file.fa|file.fa.gz|file.tsv|-> [--output out.tsv] [--batch N] [--logits] [--windows out.bed] [--window BP] [--stride BP] [--max-len N]';
@@ -54,7 +55,7 @@ export async function* inputRecords(input: string): AsyncGenerator<{ id: string;
     for await (const c of openText(input)) chunks.push(c as Buffer);
     const parsed = Papa.parse<Record<string, string>>(Buffer.concat(chunks).toString('utf8'), { header: true, skipEmptyLines: 'greedy', delimiter: extname(plain) === '.csv' ? ',' : '\t' });
     const fields = parsed.meta.fields ?? [];
-    const seqCol = fields.find((f) => ['seq', 'sequence', 'sequences', 'dna', 'text'].includes(f.toLowerCase()));
+    const seqCol = fields.find((f) => SEQ_COLUMNS.includes(f.toLowerCase()));
     if (!seqCol) throw new Error(`${input}: no sequence column (seq, sequence, dna or text) among ${JSON.stringify(fields)}`);
     const idCol = fields.find((f) => f.toLowerCase() === 'id');
     for (const [i, row] of parsed.data.entries()) {

@@ -119,7 +119,8 @@ export function locateDataset(name: string, roots: string[] = defaultRoots()): s
 // ---------------------------------------------------------------------------------------------
 // Labelled tables
 
-const SEQ_COLUMNS = ['seq', 'sequence', 'sequences', 'dna', 'text'];
+/** Column names taken as the sequence column, in order of preference (case-insensitive). */
+export const SEQ_COLUMNS = ['seq', 'sequence', 'sequences', 'dna', 'text'];
 const LABEL_COLUMNS = ['label', 'labels', 'class', 'target', 'y'];
 
 export interface TableOptions {
