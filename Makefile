@@ -3,7 +3,8 @@
 #   make reproduce   set up, then execute the notebooks in order (PROFILE=quick|paper|smoke; default quick)
 #   make html        render the executed notebooks to self-contained HTML under results/html/
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
-#   make setup       Debian packages + npm ci + the project-local tslab Jupyter kernel (idempotent)
+#   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
+#   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
 #   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
 #   make clean       remove installed modules, the kernel and generated outputs (keeps data/ and results)
@@ -16,7 +17,8 @@ SHELL := /bin/bash
 SYS_PYTHON  ?= /usr/bin/python3
 JUPYTER     ?= /usr/bin/jupyter
 # Packages for headless notebooks (nbconvert + nbclient + a kernel client) and static figure export.
-APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium
+# libopenblas-dev: BLAS for the native CPU kernels (native/), built by npm install.
+APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-dev
 # Packages for the PyTorch reference (fixtures and benchmarks only; never a runtime dependency).
 APT_REFERENCE := python3-torch libopenblas0-pthread
 
@@ -24,6 +26,7 @@ KERNEL_PREFIX := $(CURDIR)/.jupyter
 export JUPYTER_PATH := $(KERNEL_PREFIX)/share/jupyter
 NODE_STAMP := node_modules/.package-lock.json
 KERNEL_STAMP := $(KERNEL_PREFIX)/share/jupyter/kernels/tslab/kernel.json
+NATIVE_ADDON := native/build/Release/dnabert_native.node
 TESTS := $(sort $(wildcard test/*.test.ts test/*/*.test.ts))
 NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb))
 PROFILE ?= quick
@@ -33,12 +36,12 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference test typecheck unit smoke reproduce html notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce html notebooks fixtures bench clean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# *//'
+	@sed -n '3,11p' Makefile | sed 's/^# *//'
 
-setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP)
+setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP) $(NATIVE_ADDON)
 
 # Install only what is missing, so a second run is a no-op.
 define apt_install
@@ -59,6 +62,14 @@ setup-reference:
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(NODE_STAMP)
+
+# npm ci builds the native kernels; this rebuilds them when their sources change. A failed build
+# does not fail setup: native/build/status.json says why, and the other backends remain.
+$(NATIVE_ADDON): $(NODE_STAMP) native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+	@node native/build.js
+
+native:
+	@node native/build.js
 
 $(KERNEL_STAMP): $(NODE_STAMP)
 	node_modules/.bin/tslab install --python=$(SYS_PYTHON) --binary=$(CURDIR)/node_modules/.bin/tslab --prefix=$(KERNEL_PREFIX)
@@ -110,4 +121,4 @@ fixtures: setup-reference
 	$(SYS_PYTHON) test/fixtures/make_optim_fixture.py
 
 clean:
-	rm -rf node_modules .jupyter build
+	rm -rf node_modules .jupyter build native/build

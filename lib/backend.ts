@@ -6,7 +6,8 @@
  *
  *   1. `tensorflow-gpu` — @tensorflow/tfjs-node-gpu (libtensorflow with CUDA)
  *   2. `tensorflow`     — @tensorflow/tfjs-node (libtensorflow on the CPU)
- *   3. `native`         — the project's own native CPU kernels (not built yet: always reported absent)
+ *   3. `native`         — the project's native CPU kernels (native/: OpenBLAS sgemm, fused multi-threaded
+ *                         kernels) under the cpu backend; absent when the addon was not built, with the reason
  *   4. `wasm`           — @tensorflow/tfjs-backend-wasm (single-threaded WebAssembly, 4 GB heap)
  *   5. `cpu`            — the plain JavaScript backend of @tensorflow/tfjs (always available)
  *
@@ -110,9 +111,19 @@ export function defaultCandidates(): BackendCandidate[] {
     },
     {
       name: 'native',
-      probe: async () => absent('the native CPU kernels are not part of this build yet'),
+      probe: async () => {
+        const { loadAddon } = await import('./native/addon.js');
+        const { addon, reason } = loadAddon();
+        return addon ? AVAILABLE : absent(reason);
+      },
       activate: async () => {
-        throw new Error('native backend is not available');
+        const { registerNativeBackend, NATIVE_BACKEND } = await import('./native/backend.js');
+        const { addon } = await import('./native/addon.js');
+        registerNativeBackend();
+        if (!(await tf.setBackend(NATIVE_BACKEND))) throw new Error('the native backend failed to initialise');
+        await tf.ready();
+        const { threads, blas } = addon().info();
+        return `${cpuDevice(threads)}, native kernels (${blas.trim().split(/\s+/).slice(0, 2).join(' ')})`;
       },
     },
     {

@@ -2,10 +2,17 @@
  * The small set of neural-network operations DNABERT and the CNN are built from.
  *
  * Each is written here once, composed from ordinary TensorFlow.js ops, so it runs and differentiates
- * on every backend. A faster implementation (a fused native kernel, say) can replace one of these
- * functions without the model code changing; tests compare such replacements with these.
+ * on every backend. When the `native` backend is active, the fused kernels of lib/native/ops.ts
+ * (one native pass forward, one backward) compute the same functions instead; test/native.test.ts
+ * checks each fused op and its gradient against the composed one here.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as fused from './native/ops.js';
+
+/** Whether the fused native kernels run (the `native` backend is active). */
+export function usesNativeKernels(): boolean {
+  return tf.getBackend() === 'native';
+}
 
 /** Swap the last two axes. */
 export function transposeLast(x: tf.Tensor): tf.Tensor {
@@ -20,7 +27,7 @@ export function transposeLast(x: tf.Tensor): tf.Tensor {
  * result is the same as tf.matMul; the point is speed on backends whose transposed or batched
  * kernels are slow (the wasm backend runs those at a fraction of its plain-matMul speed).
  */
-export const matMul = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+const matMulUntransposed = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
   return {
@@ -32,20 +39,30 @@ export const matMul = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
+/** a · b; on the native backend sgemm takes transposed operands directly, so tfjs's own gradient is used. */
+export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return usesNativeKernels() ? tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D) : matMulUntransposed(a, b);
+}
+
 /** x[..., in] · W[in, out] + b[out]. Weights are kept in [in, out] layout (PyTorch's transposed). */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
   return tf.tidy(() => {
     const shape = x.shape;
     const inDim = shape[shape.length - 1];
     const x2 = shape.length === 2 ? (x as tf.Tensor2D) : x.reshape([-1, inDim]) as tf.Tensor2D;
-    let y: tf.Tensor = matMul(x2, w);
-    if (b) y = tf.add(y, b);
+    let y: tf.Tensor;
+    if (usesNativeKernels()) y = fused.linear2d(x2, w, b);
+    else {
+      y = matMul(x2, w);
+      if (b) y = tf.add(y, b);
+    }
     return shape.length === 2 ? y : y.reshape([...shape.slice(0, -1), w.shape[1]]);
   });
 }
 
 /** Layer normalisation over the last axis (biased variance, as PyTorch). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+  if (usesNativeKernels()) return fused.layerNorm(x, gamma, beta, eps);
   return tf.tidy(() => {
     const axis = x.rank - 1;
     const mean = tf.mean(x, axis, true);
@@ -57,11 +74,14 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 
 /** Exact GELU, x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) — Hugging Face's "gelu". */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (usesNativeKernels()) return fused.gelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
 /** softmax(scores · scale + additiveMask) over the last axis. */
 export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor {
+  const y = usesNativeKernels() ? fused.maskedSoftmax(scores, scale, additiveMask) : null;
+  if (y) return y;
   return tf.tidy(() => {
     let s = tf.mul(scores, scale);
     if (additiveMask) s = tf.add(s, additiveMask);
@@ -72,6 +92,7 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
 /** Inverted dropout; identity when not training or rate is 0. `seed` makes the mask reproducible. */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
   if (!training || rate === 0) return x;
+  if (usesNativeKernels()) return fused.dropout(x, rate, seed);
   return tf.dropout(x, rate, undefined, seed);
 }
 
@@ -95,7 +116,8 @@ const embeddingRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
 
 /** Rows of `table` at `ids` (any shape) → [...ids.shape, dim]. */
 export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
-  return tf.tidy(() => embeddingRows(table, ids.flatten().toInt()).reshape([...ids.shape, table.shape[1]]));
+  const rows = usesNativeKernels() ? fused.embeddingRows : embeddingRows;
+  return tf.tidy(() => rows(table, ids.flatten().toInt()).reshape([...ids.shape, table.shape[1]]));
 }
 
 /** Mean softmax cross-entropy of logits [n, c] against integer labels [n]. */
@@ -113,6 +135,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
  * Exact, and differentiable on every backend without the Conv2D backprop kernels.
  */
 export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
+  if (usesNativeKernels()) return fused.conv1d(x, w, b, kernel);
   return tf.tidy(() => {
     const [B, L, C] = x.shape;
     const O = w.shape[1];
@@ -131,6 +154,7 @@ export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: n
 
 /** Max pooling over non-overlapping windows along the length axis of [B, L, C] (floor(L / size) outputs). */
 export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
+  if (usesNativeKernels()) return fused.maxPool1d(x, size);
   return tf.tidy(() => {
     const [B, L, C] = x.shape;
     const n = Math.floor(L / size);

@@ -9,6 +9,8 @@
  *   (`get_linear_schedule_with_warmup`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { usesNativeKernels } from './ops.js';
+import { adamwInPlace } from './native/ops.js';
 
 /** Learning rate after `step` optimizer steps (the rate used for step `step + 1`, as the HF scheduler). */
 export function linearWarmupDecay(step: number, peak: number, warmup: number, total: number): number {
@@ -46,8 +48,9 @@ export class AdamW {
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
-    this.m = vars.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = vars.map((p) => tf.variable(tf.zerosLike(p), false));
+    // Built inside tidy so the zeros are released and each state variable owns its storage.
+    this.m = vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** One update with the given gradients (same order as `vars`) and learning rate. */
@@ -56,9 +59,13 @@ export class AdamW {
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
+    const native = usesNativeKernels();
     tf.tidy(() => {
       this.vars.forEach((p, i) => {
         const g = grads[i];
+        const decay = this.decay[i] ? this.weightDecay : 0;
+        // The native backend updates p, m and v in one pass, in place (same arithmetic as below).
+        if (native && adamwInPlace(p, g, this.m[i], this.v[i], lr, b1, b2, this.eps, bc1, bc2, decay)) return;
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
         this.m[i].assign(m);
@@ -75,15 +82,18 @@ export class AdamW {
   async getState(): Promise<AdamWState> {
     return {
       step: this.step,
-      m: await Promise.all(this.m.map(async (t) => (await t.data()) as Float32Array)),
-      v: await Promise.all(this.v.map(async (t) => (await t.data()) as Float32Array)),
+      // copies: the native backend updates the state in place
+      m: await Promise.all(this.m.map(async (t) => ((await t.data()) as Float32Array).slice())),
+      v: await Promise.all(this.v.map(async (t) => ((await t.data()) as Float32Array).slice())),
     };
   }
 
   setState(s: AdamWState): void {
     this.step = s.step;
-    s.m.forEach((d, i) => this.m[i].assign(tf.tensor(d, this.m[i].shape)));
-    s.v.forEach((d, i) => this.v[i].assign(tf.tensor(d, this.v[i].shape)));
+    tf.tidy(() => {
+      s.m.forEach((d, i) => this.m[i].assign(tf.tensor(d.slice(), this.m[i].shape)));
+      s.v.forEach((d, i) => this.v[i].assign(tf.tensor(d.slice(), this.v[i].shape)));
+    });
   }
 
   dispose(): void {

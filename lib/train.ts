@@ -127,7 +127,8 @@ export async function predictRows(model: ModelAdapter, data: LabelledRows, batch
 
 async function snapshot(vars: Map<string, tf.Variable>): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, v] of vars) out.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  // copies: the native backend's optimizer updates weights in place
+  for (const [name, v] of vars) out.set(name, { shape: v.shape, data: ((await v.data()) as Float32Array).slice() });
   return out;
 }
 
@@ -135,7 +136,7 @@ function restore(vars: Map<string, tf.Variable>, snap: Map<string, { shape: numb
   for (const [name, v] of vars) {
     const s = snap.get(name);
     if (!s) throw new Error(`snapshot lacks ${name}`);
-    v.assign(tf.tensor(s.data, s.shape));
+    tf.tidy(() => v.assign(tf.tensor(s.data.slice(), s.shape)));
   }
 }
 

@@ -46,7 +46,7 @@ test('input length, flatten size and letter tokenization follow the package', ()
   assert.throws(() => flattenSize(cnnConfig(20)), /too short/);
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'native'] as const) {
   test(`[${backend}] CNN parity with PyTorch: eval logits, training loss, BatchNorm running statistics, gradients`, async () => {
     await selectBackend({ requested: backend });
     const model = CnnClassifier.fromTorch(cnnConfig(ref.input_len), torchWeights);

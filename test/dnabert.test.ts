@@ -67,7 +67,7 @@ test('our tokenizer gives the token ids the PyTorch reference computed independe
   assert.ok(ref.attention_mask.flat().includes(0), 'the reference batch has padding');
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'native'] as const) {
   test(`[${backend}] parity with PyTorch: safetensors checkpoint, hidden states, pooled output and logits ≤ 1e-4`, async () => {
     await selectBackend({ requested: backend });
     const { model, report } = await loadCheckpoint(join(FIX, 'tiny'));

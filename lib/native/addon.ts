@@ -1,0 +1,83 @@
+/**
+ * Loading the project's native CPU kernels (native/: an N-API addon over OpenBLAS, built by
+ * `npm install` / `make setup`). When the addon is missing, the reason is kept for the backend module
+ * to show: the build log summary in native/build/status.json, or the load error.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { projectRequire } from '../resolve.js';
+
+/** Element-wise operation codes shared with native/src/kernels.h. */
+export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, square: 5, abs: 6, relu: 7, tanh: 8, sigmoid: 9, erf: 10, log1p: 11, reciprocal: 12, step: 13 } as const;
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, squaredDifference: 6 } as const;
+export const REDUCE = { sum: 0, max: 1, min: 2, mean: 3, prod: 4 } as const;
+
+/** The addon's functions: typed-array inputs, preallocated outputs, numbers; see native/src/addon.cc. */
+export interface NativeAddon {
+  gemmBatched(a: Float32Array, b: Float32Array, c: Float32Array, aIdx: Int32Array, bIdx: Int32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array, aStrides: Float64Array, bStrides: Float64Array): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, n: number, inner: number): void;
+  transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: Int32Array, perm: Int32Array): void;
+  addN(xs: Float32Array[], out: Float32Array): void;
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, scale: number, mask: Float32Array | null, maskPeriod: number, maskRows: number): void;
+  softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
+  gelu(x: Float32Array, y: Float32Array): void;
+  geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  dropout(x: Float32Array, y: Float32Array, mask: Float32Array, rate: number, seed: number): void;
+  gatherRows(table: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
+  scatterAddRows(dy: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
+  biasRows(out: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  im2col(x: Float32Array, cols: Float32Array, B: number, L: number, C: number, K: number): void;
+  col2im(cols: Float32Array, dx: Float32Array, B: number, L: number, C: number, K: number): void;
+  maxPool(x: Float32Array, y: Float32Array, argmax: Int32Array, B: number, L: number, C: number, size: number): void;
+  maxPoolGrad(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, decay: number): void;
+  info(): { threads: number; blas: string };
+}
+
+/** The project root: DNABERT_PROJECT_ROOT, else the nearest folder above the working directory with native/binding.gyp. */
+function projectRoot(): string | null {
+  const env = process.env.DNABERT_PROJECT_ROOT;
+  if (env && existsSync(join(env, 'native', 'binding.gyp'))) return env;
+  let dir = process.cwd();
+  for (;;) {
+    if (existsSync(join(dir, 'native', 'binding.gyp'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+let cached: { addon: NativeAddon | null; reason: string } | null = null;
+
+/** The addon, or null with the reason it is unavailable (cached after the first call). */
+export function loadAddon(): { addon: NativeAddon | null; reason: string } {
+  if (cached) return cached;
+  const root = projectRoot();
+  if (!root) return (cached = { addon: null, reason: 'native/binding.gyp was not found above the working directory (set DNABERT_PROJECT_ROOT)' });
+  const file = join(root, 'native', 'build', 'Release', 'dnabert_native.node');
+  if (!existsSync(file)) {
+    const status = join(root, 'native', 'build', 'status.json');
+    let why = 'the addon has not been built (run make setup, or make native)';
+    if (existsSync(status)) {
+      const s = JSON.parse(readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
+      if (!s.ok && s.reason) why = `the addon was not built: ${s.reason}`;
+    }
+    return (cached = { addon: null, reason: why });
+  }
+  try {
+    return (cached = { addon: projectRequire(file) as NativeAddon, reason: '' });
+  } catch (err) {
+    return (cached = { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make native)` });
+  }
+}
+
+/** The addon; throws with the reason when it is unavailable. */
+export function addon(): NativeAddon {
+  const { addon: a, reason } = loadAddon();
+  if (!a) throw new Error(`native kernels unavailable: ${reason}`);
+  return a;
+}

@@ -1,0 +1,255 @@
+/**
+ * Fused versions of lib/ops.ts for the native backend: each forward pass is one native call, and each
+ * gradient is registered with tf.customGrad and computed by one or two native calls, instead of the
+ * chains of element-wise ops (and their saved intermediates) the composed versions record. lib/ops.ts
+ * calls these when the native backend is active; test/native.test.ts checks each against the composed
+ * version.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { addon, REDUCE } from './addon.js';
+import { valuesOf } from './backend.js';
+
+type Grad = Parameters<typeof tf.customGrad>[0];
+
+function vals(t: tf.Tensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`native op: expected a float32 tensor, got ${t.dtype}`);
+  return valuesOf(tf.backend() as MathBackendCPU, t);
+}
+
+function ints(t: tf.Tensor): Int32Array {
+  const v = (tf.backend() as MathBackendCPU).data.get(t.dataId).values;
+  return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+}
+
+const f32 = (values: Float32Array, shape: number[]) => tf.tensor(values, shape, 'float32');
+const ONE = new Int32Array(1);
+
+/** out[m, n] = op(a)[m, k] · op(b)[k, n] (+ out when beta = 1). */
+function gemm(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, beta = 0): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (beta === 0) out.fill(0);
+    return;
+  }
+  addon().gemmBatched(a, b, out, ONE, ONE, m, n, k, transA, transB, 1, beta);
+}
+
+/** Column sums of [rows, cols]. */
+function colSum(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(cols);
+  if (rows > 0 && cols > 0) addon().reduce(REDUCE.sum, x, out, 1, rows, cols);
+  return out;
+}
+
+const linearBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [N, K] = x.shape as [number, number], O = w.shape[1] as number;
+  save([x, w]);
+  const out = new Float32Array(N * O);
+  if (N * O > 0) addon().biasRows(out, vals(b), N, O);
+  gemm(vals(x), vals(w), out, N, O, K, false, false, 1);
+  return {
+    value: f32(out, [N, O]),
+    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+      const d = vals(dy);
+      const dx = new Float32Array(N * K), dw = new Float32Array(K * O);
+      gemm(d, vals(sw), dx, N, K, O, false, true);
+      gemm(vals(sx), d, dw, K, O, N, true, false);
+      return [f32(dx, [N, K]), f32(dw, [K, O]), f32(colSum(d, N, O), [O])];
+    },
+  };
+}) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [N, K] = x.shape as [number, number], O = w.shape[1] as number;
+  save([x, w]);
+  const out = new Float32Array(N * O);
+  gemm(vals(x), vals(w), out, N, O, K, false, false);
+  return {
+    value: f32(out, [N, O]),
+    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+      const d = vals(dy);
+      const dx = new Float32Array(N * K), dw = new Float32Array(K * O);
+      gemm(d, vals(sw), dx, N, K, O, false, true);
+      gemm(vals(sx), d, dw, K, O, N, true, false);
+      return [f32(dx, [N, K]), f32(dw, [K, O])];
+    },
+  };
+}) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
+
+/** x [N, in] · W [in, out] + b [out] as one sgemm over bias-filled rows; gradients by sgemm with transpose flags. */
+export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (x.shape[1] !== w.shape[0]) throw new Error(`linear: input width ${x.shape[1]} does not match weight rows ${w.shape[0]}`);
+  return (b ? linearBias(x, w, b) : linearNoBias(x, w)) as tf.Tensor2D;
+}
+
+const layerNormFused = (eps: number) =>
+  tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+    const cols = x.shape[x.rank - 1] as number;
+    const rows = cols === 0 ? 0 : x.size / cols;
+    const y = new Float32Array(x.size), mean = new Float32Array(rows), rstd = new Float32Array(rows);
+    if (x.size) addon().layerNorm(vals(x), vals(gamma), vals(beta), y, mean, rstd, rows, cols, eps);
+    save([x, gamma, f32(mean, [rows]), f32(rstd, [rows])]);
+    return {
+      value: f32(y, x.shape),
+      gradFunc: (dy: tf.Tensor, [sx, sg, sm, sr]: tf.Tensor[]) => {
+        const dx = new Float32Array(sx.size), dg = new Float32Array(cols), db = new Float32Array(cols);
+        if (sx.size) addon().layerNormGrad(vals(dy), vals(sx), vals(sg), vals(sm), vals(sr), dx, dg, db, rows, cols);
+        return [f32(dx, sx.shape), f32(dg, [cols]), f32(db, [cols])];
+      },
+    };
+  }) as unknown as Grad) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+
+/** Layer normalisation over the last axis: one pass forward (saving mean and 1/σ per row), one backward. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+  return layerNormFused(eps)(x, gamma, beta);
+}
+
+/** Exact GELU and its derivative Φ(x) + x·φ(x). */
+export const gelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  const y = new Float32Array(x.size);
+  if (x.size) addon().gelu(vals(x), y);
+  return {
+    value: f32(y, x.shape),
+    gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => {
+      const dx = new Float32Array(sx.size);
+      if (sx.size) addon().geluGrad(vals(sx), vals(dy), dx);
+      return [f32(dx, sx.shape)];
+    },
+  };
+}) as unknown as Grad) as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * How rows of `scores` map to rows of an additive mask broadcast over them: the mask's leading axes
+ * must match scores' (or be 1 throughout), its other axes 1, its last axis the row length. Null when
+ * the mask has another layout (the caller then composes ordinary ops).
+ */
+export function maskLayout(scores: readonly number[], mask: readonly number[]): { period: number; rows: number } | null {
+  const r = scores.length;
+  if (mask.length > r || mask[mask.length - 1] !== scores[r - 1]) return null;
+  const m = [...new Array<number>(r - mask.length).fill(1), ...mask];
+  let lead = 0;
+  while (lead < r - 1 && m[lead] === scores[lead] && m[lead] !== 1) lead++;
+  for (let i = lead; i < r - 1; i++) if (m[i] !== 1) return null;
+  const rows = m.slice(0, r - 1).reduce((a, b) => a * b, 1);
+  const allRows = scores.slice(0, r - 1).reduce((a, b) => a * b, 1);
+  return { period: rows === 0 ? 1 : Math.max(1, allRows / rows), rows: Math.max(rows, 1) };
+}
+
+/** softmax(scores · scale + mask) over the last axis in one pass; null when the mask layout is not supported. */
+export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor | null {
+  const layout = additiveMask ? maskLayout(scores.shape, additiveMask.shape) : { period: 1, rows: 1 };
+  if (!layout) return null;
+  const maskValues = additiveMask ? vals(additiveMask) : null;
+  const cols = scores.shape[scores.rank - 1] as number;
+  const rows = cols === 0 ? 0 : scores.size / cols;
+  const op = tf.customGrad(((s: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(s.size);
+    if (s.size) addon().softmax(vals(s), y, rows, cols, scale, maskValues, layout.period, layout.rows);
+    const out = f32(y, s.shape);
+    save([out]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, [sy]: tf.Tensor[]) => {
+        const dx = new Float32Array(sy.size);
+        if (sy.size) addon().softmaxGrad(vals(sy), vals(dy), dx, rows, cols, scale);
+        return [f32(dx, sy.shape)];
+      },
+    };
+  }) as unknown as Grad) as (s: tf.Tensor) => tf.Tensor;
+  return op(scores);
+}
+
+/** Inverted dropout with a seeded counter-based mask (the same for any thread count); the gradient is dy · mask. */
+export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
+  const s = seed ?? Math.floor(Math.random() * 2 ** 52);
+  const op = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(t.size), mask = new Float32Array(t.size);
+    if (t.size) addon().dropout(vals(t), y, mask, rate, s);
+    save([f32(mask, t.shape)]);
+    return { value: f32(y, t.shape), gradFunc: (dy: tf.Tensor, [m]: tf.Tensor[]) => [tf.mul(dy, m)] };
+  }) as unknown as Grad) as (t: tf.Tensor) => tf.Tensor;
+  return op(x);
+}
+
+/** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient scatter-adds rows (repeated ids accumulate). */
+export const embeddingRows = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [rows, dim] = table.shape as [number, number];
+  const idv = ints(ids);
+  for (let i = 0; i < idv.length; i++) {
+    if (idv[i] < 0 || idv[i] >= rows) throw new Error(`embedding: id ${idv[i]} at position ${i} is outside the table (${rows} rows)`);
+  }
+  save([ids]);
+  const out = new Float32Array(idv.length * dim);
+  if (out.length) addon().gatherRows(vals(table), idv, out, dim);
+  return {
+    value: f32(out, [idv.length, dim]),
+    gradFunc: (dy: tf.Tensor, [sids]: tf.Tensor[]) => {
+      const dt = new Float32Array(rows * dim);
+      if (dy.size) addon().scatterAddRows(vals(dy), ints(sids), dt, dim);
+      return [f32(dt, [rows, dim]), tf.zerosLike(sids)];
+    },
+  };
+}) as unknown as Grad) as (table: tf.Tensor, ids: tf.Tensor) => tf.Tensor;
+
+/** conv1d as im2col (one contiguous copy per output position) + one sgemm; backward by sgemm and col2im. */
+export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
+  const [B, L, C] = x.shape;
+  const O = w.shape[1];
+  const out = L - kernel + 1;
+  if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
+  if (w.shape[0] !== kernel * C) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × channels ${C}`);
+  const rows = B * out, width = kernel * C;
+  const op = tf.customGrad(((xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const cols = new Float32Array(rows * width);
+    if (cols.length) addon().im2col(vals(xt), cols, B, L, C, kernel);
+    const y = new Float32Array(rows * O);
+    if (y.length) addon().biasRows(y, vals(bt), rows, O);
+    gemm(cols, vals(wt), y, rows, O, width, false, false, 1);
+    save([f32(cols, [rows, width]), wt]);
+    return {
+      value: f32(y, [B, out, O]),
+      gradFunc: (dy: tf.Tensor, [sc, sw]: tf.Tensor[]) => {
+        const d = vals(dy);
+        const dcols = new Float32Array(rows * width), dw = new Float32Array(width * O), dx = new Float32Array(B * L * C);
+        gemm(d, vals(sw), dcols, rows, width, O, false, true);
+        gemm(vals(sc), d, dw, width, O, rows, true, false);
+        if (dx.length) addon().col2im(dcols, dx, B, L, C, kernel);
+        return [f32(dx, [B, L, C]), f32(dw, [width, O]), f32(colSum(d, rows, O), [O])];
+      },
+    };
+  }) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  return op(x, w, b) as tf.Tensor3D;
+}
+
+/** Max pooling over non-overlapping windows along L of [B, L, C]; the gradient goes to each window's (first) maximum. */
+export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
+  const [B, L, C] = x.shape;
+  const n = Math.floor(L / size);
+  const op = tf.customGrad(((xt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(B * n * C), arg = new Int32Array(B * n * C);
+    if (y.length) addon().maxPool(vals(xt), y, arg, B, L, C, size);
+    save([tf.tensor(arg, [B * n * C], 'int32')]);
+    return {
+      value: f32(y, [B, n, C]),
+      gradFunc: (dy: tf.Tensor, [sa]: tf.Tensor[]) => {
+        const dx = new Float32Array(B * L * C);
+        if (dy.size) addon().maxPoolGrad(vals(dy), ints(sa), dx);
+        return [f32(dx, [B, L, C])];
+      },
+    };
+  }) as unknown as Grad) as (x: tf.Tensor) => tf.Tensor;
+  return op(x) as tf.Tensor3D;
+}
+
+/**
+ * One AdamW step on float32 variables in place (p, m, v), when nothing else shares their storage;
+ * returns false (the caller then composes ops) when a variable's data is shared.
+ */
+export function adamwInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, decay: number): boolean {
+  const backend = tf.backend() as MathBackendCPU;
+  if ([p, m, v].some((t) => t.dtype !== 'float32' || backend.refCount(t.dataId) !== 1)) return false;
+  if (p.size) addon().adamw(vals(p), vals(g), vals(m), vals(v), lr, b1, b2, eps, bc1, bc2, decay);
+  return true;
+}

@@ -1,0 +1,256 @@
+// N-API bindings: argument checking and dispatch to the kernels in kernels.h. Every function takes
+// typed arrays (inputs and preallocated outputs) and numbers, and returns undefined.
+#include <node_api.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  const char* fn;
+  napi_value v[24];
+  size_t n = 24;
+
+  Args(napi_env e, napi_callback_info info, const char* name, size_t expected) : env(e), fn(name) {
+    napi_get_cb_info(e, info, &n, v, nullptr, nullptr);
+    if (n < expected) fail("expected " + std::to_string(expected) + " arguments, got " + std::to_string(n));
+  }
+
+  [[noreturn]] void fail(const std::string& msg) const { throw std::invalid_argument(std::string(fn) + ": " + msg); }
+
+  bool isNull(size_t i) const {
+    napi_valuetype t;
+    napi_typeof(env, v[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+
+  void* array(size_t i, napi_typedarray_type want, size_t* length = nullptr) const {
+    bool is = false;
+    napi_is_typedarray(env, v[i], &is);
+    if (!is) fail("argument " + std::to_string(i) + " must be a typed array");
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_get_typedarray_info(env, v[i], &type, &len, &data, nullptr, nullptr);
+    const bool ok = type == want || (want == napi_uint32_array && (type == napi_float32_array || type == napi_int32_array));
+    if (!ok) fail("argument " + std::to_string(i) + " has the wrong element type");
+    if (length) *length = len;
+    return data;
+  }
+  float* f32(size_t i, size_t* len = nullptr) const { return static_cast<float*>(array(i, napi_float32_array, len)); }
+  const float* f32OrNull(size_t i) const { return isNull(i) ? nullptr : f32(i); }
+  int32_t* i32(size_t i, size_t* len = nullptr) const { return static_cast<int32_t*>(array(i, napi_int32_array, len)); }
+  uint32_t* u32(size_t i) const { return static_cast<uint32_t*>(array(i, napi_uint32_array)); }
+
+  double num(size_t i) const {
+    double d;
+    if (napi_get_value_double(env, v[i], &d) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
+    return d;
+  }
+  int64_t int64(size_t i) const { return static_cast<int64_t>(num(i)); }
+  bool flag(size_t i) const {
+    bool b;
+    if (napi_get_value_bool(env, v[i], &b) != napi_ok) fail("argument " + std::to_string(i) + " must be a boolean");
+    return b;
+  }
+};
+
+template <class F>
+napi_value guard(napi_env env, F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+#define FN(name, nargs, ...)                                      \
+  napi_value name(napi_env env, napi_callback_info info) {       \
+    return guard(env, [&] {                                      \
+      Args a(env, info, #name, nargs);                           \
+      __VA_ARGS__;                                               \
+    });                                                          \
+  }
+
+// gemmBatched(a, b, c, aIdx, bIdx, m, n, k, transA, transB, alpha, beta)
+FN(gemmBatched, 12, {
+  size_t batch, bBatch;
+  const int32_t* ai = a.i32(3, &batch);
+  const int32_t* bi = a.i32(4, &bBatch);
+  if (batch != bBatch) a.fail("index arrays differ in length");
+  dn::gemmBatched(a.f32(0), a.f32(1), a.f32(2), ai, bi, static_cast<int64_t>(batch), a.int64(5), a.int64(6), a.int64(7),
+                  a.flag(8), a.flag(9), static_cast<float>(a.num(10)), static_cast<float>(a.num(11)));
+})
+
+// unary(op, x, y, alpha)
+FN(unary, 4, {
+  size_t n, ny;
+  const float* x = a.f32(1, &n);
+  float* y = a.f32(2, &ny);
+  if (ny != n) a.fail("output length differs from input");
+  dn::unary(static_cast<int>(a.num(0)), x, y, static_cast<int64_t>(n), static_cast<float>(a.num(3)));
+})
+
+// binary(op, a, b, out, shape: Int32Array, aStrides: Float64Array, bStrides: Float64Array)
+FN(binary, 7, {
+  size_t rank;
+  const int32_t* shape = a.i32(4, &rank);
+  if (rank > 8) a.fail("rank above 8");
+  const double* sa = static_cast<double*>(a.array(5, napi_float64_array));
+  const double* sb = static_cast<double*>(a.array(6, napi_float64_array));
+  int64_t ia[8], ib[8];
+  for (size_t d = 0; d < rank; d++) {
+    ia[d] = static_cast<int64_t>(sa[d]);
+    ib[d] = static_cast<int64_t>(sb[d]);
+  }
+  dn::binary(static_cast<int>(a.num(0)), a.f32(1), a.f32(2), a.f32(3), shape, ia, ib, static_cast<int>(rank));
+})
+
+// reduce(op, x, out, outer, n, inner)
+FN(reduce, 6, {
+  dn::reduce(static_cast<int>(a.num(0)), a.f32(1), a.f32(2), a.int64(3), a.int64(4), a.int64(5));
+})
+
+// transpose(x, out, shape, perm) — 4-byte elements (float32 or int32)
+FN(transpose, 4, {
+  size_t rank, prank;
+  const int32_t* shape = a.i32(2, &rank);
+  const int32_t* perm = a.i32(3, &prank);
+  if (rank != prank || rank == 0 || rank > 8) a.fail("shape and perm must have the same rank, 1 to 8");
+  dn::transpose(a.u32(0), a.u32(1), shape, perm, static_cast<int>(rank));
+})
+
+// addN(xs: Float32Array[], out)
+FN(addN, 2, {
+  uint32_t count;
+  napi_get_array_length(env, a.v[0], &count);
+  if (count == 0) a.fail("no inputs");
+  size_t n;
+  float* out = a.f32(1, &n);
+  std::vector<const float*> xs(count);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value el;
+    napi_get_element(env, a.v[0], i, &el);
+    Args one = a;
+    one.v[0] = el;
+    size_t len;
+    xs[i] = one.f32(0, &len);
+    if (len != n) a.fail("inputs differ in length");
+  }
+  dn::addN(xs.data(), static_cast<int>(count), out, static_cast<int64_t>(n));
+})
+
+// softmax(x, y, rows, cols, scale, mask | null, maskPeriod, maskRows)
+FN(softmax, 8, {
+  dn::softmax(a.f32(0), a.f32(1), a.int64(2), a.int64(3), static_cast<float>(a.num(4)), a.f32OrNull(5), a.int64(6),
+              a.int64(7));
+})
+
+// softmaxGrad(y, dy, dx, rows, cols, scale)
+FN(softmaxGrad, 6, { dn::softmaxGrad(a.f32(0), a.f32(1), a.f32(2), a.int64(3), a.int64(4), static_cast<float>(a.num(5))); })
+
+// layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
+FN(layerNorm, 9, {
+  dn::layerNorm(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.int64(6), a.int64(7),
+                static_cast<float>(a.num(8)));
+})
+
+// layerNormGrad(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols)
+FN(layerNormGrad, 10, {
+  dn::layerNormGrad(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.f32(7), a.int64(8), a.int64(9));
+})
+
+// gelu(x, y)
+FN(gelu, 2, {
+  size_t n;
+  const float* x = a.f32(0, &n);
+  dn::gelu(x, a.f32(1), static_cast<int64_t>(n));
+})
+
+// geluGrad(x, dy, dx)
+FN(geluGrad, 3, {
+  size_t n;
+  const float* x = a.f32(0, &n);
+  dn::geluGrad(x, a.f32(1), a.f32(2), static_cast<int64_t>(n));
+})
+
+// dropout(x, y, mask, rate, seed)
+FN(dropout, 5, {
+  size_t n;
+  const float* x = a.f32(0, &n);
+  dn::dropout(x, a.f32(1), a.f32(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)),
+              static_cast<uint64_t>(a.num(4)));
+})
+
+// gatherRows(table, ids, out, dim) and scatterAddRows(dy, ids, out, dim)
+FN(gatherRows, 4, {
+  size_t tlen, count;
+  const float* table = a.f32(0, &tlen);
+  const int32_t* ids = a.i32(1, &count);
+  const int64_t dim = a.int64(3);
+  dn::gatherRows(table, ids, a.f32(2), static_cast<int64_t>(count), dim, dim ? static_cast<int64_t>(tlen) / dim : 0);
+})
+FN(scatterAddRows, 4, {
+  size_t olen, count;
+  const int32_t* ids = a.i32(1, &count);
+  float* out = a.f32(2, &olen);
+  const int64_t dim = a.int64(3);
+  dn::scatterAddRows(a.f32(0), ids, out, static_cast<int64_t>(count), dim, dim ? static_cast<int64_t>(olen) / dim : 0);
+})
+
+// biasRows(out, bias, rows, cols)
+FN(biasRows, 4, { dn::biasRows(a.f32(0), a.f32(1), a.int64(2), a.int64(3)); })
+
+// im2col(x, cols, B, L, C, K) and col2im(cols, dx, B, L, C, K)
+FN(im2col, 6, { dn::im2col(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
+FN(col2im, 6, { dn::col2im(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
+
+// maxPool(x, y, argmax, B, L, C, size) and maxPoolGrad(dy, argmax, dx)
+FN(maxPool, 7, { dn::maxPool(a.f32(0), a.f32(1), a.i32(2), a.int64(3), a.int64(4), a.int64(5), a.int64(6)); })
+FN(maxPoolGrad, 3, {
+  size_t count;
+  const float* dy = a.f32(0, &count);
+  dn::maxPoolGrad(dy, a.i32(1), a.f32(2), static_cast<int64_t>(count));
+})
+
+// adamw(p, g, m, v, lr, b1, b2, eps, bc1, bc2, decay) — updates p, m and v in place
+FN(adamw, 11, {
+  size_t n;
+  float* p = a.f32(0, &n);
+  dn::adamw(p, a.f32(1), a.f32(2), a.f32(3), static_cast<int64_t>(n), static_cast<float>(a.num(4)),
+            static_cast<float>(a.num(5)), static_cast<float>(a.num(6)), static_cast<float>(a.num(7)),
+            static_cast<float>(a.num(8)), static_cast<float>(a.num(9)), static_cast<float>(a.num(10)));
+})
+
+napi_value info(napi_env env, napi_callback_info) {
+  napi_value obj, threads, blas;
+  napi_create_object(env, &obj);
+  napi_create_int32(env, dn::threads(), &threads);
+  napi_create_string_utf8(env, dn::blasConfig(), NAPI_AUTO_LENGTH, &blas);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "blas", blas);
+  return obj;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor fns[] = {
+#define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default, nullptr}
+      P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
+      P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(gelu),   P(geluGrad),
+      P(dropout),     P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
+      P(maxPool),     P(maxPoolGrad),   P(adamw),      P(info),
+#undef P
+  };
+  napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,249 @@
+// Fused neural-network kernels: each replaces a chain of element-wise ops (and their gradients) with
+// one pass over memory. The composed versions in lib/ops.ts compute the same functions.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels.h"
+
+namespace dn {
+
+static constexpr int64_t kParallel = 1 << 15;
+
+void softmax(const float* x, float* y, int64_t rows, int64_t cols, float scale, const float* mask, int64_t maskPeriod,
+             int64_t maskRows) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* px = x + r * cols;
+    float* py = y + r * cols;
+    const float* pm = mask ? mask + ((r / maskPeriod) % maskRows) * cols : nullptr;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < cols; j++) {
+      const float v = pm ? px[j] * scale + pm[j] : px[j] * scale;
+      py[j] = v;
+      mx = v > mx ? v : mx;
+    }
+    double sum = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      const float e = std::exp(py[j] - mx);
+      py[j] = e;
+      sum += e;
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < cols; j++) py[j] *= inv;
+  }
+}
+
+void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols, float scale) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* py = y + r * cols;
+    const float* pd = dy + r * cols;
+    float* px = dx + r * cols;
+    double dot = 0;
+    for (int64_t j = 0; j < cols; j++) dot += static_cast<double>(py[j]) * pd[j];
+    const float d = static_cast<float>(dot);
+    for (int64_t j = 0; j < cols; j++) px[j] = scale * py[j] * (pd[j] - d);
+  }
+}
+
+void layerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd, int64_t rows,
+               int64_t cols, float eps) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* px = x + r * cols;
+    float* py = y + r * cols;
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += px[j];
+    const float mu = static_cast<float>(s / cols);
+    double ss = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      const double c = px[j] - mu;
+      ss += c * c;
+    }
+    const float rs = static_cast<float>(1.0 / std::sqrt(ss / cols + eps));
+    for (int64_t j = 0; j < cols; j++) py[j] = (px[j] - mu) * rs * gamma[j] + beta[j];
+    mean[r] = mu;
+    rstd[r] = rs;
+  }
+}
+
+void layerNormGrad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, float* dx,
+                   float* dgamma, float* dbeta, int64_t rows, int64_t cols) {
+  // dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)) with g = dy · gamma, x̂ = (x − mean) · rstd
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* pd = dy + r * cols;
+    const float* px = x + r * cols;
+    float* po = dx + r * cols;
+    const float mu = mean[r], rs = rstd[r];
+    double sg = 0, sgx = 0;
+    for (int64_t j = 0; j < cols; j++) {
+      const double g = static_cast<double>(pd[j]) * gamma[j];
+      sg += g;
+      sgx += g * ((px[j] - mu) * rs);
+    }
+    const float mg = static_cast<float>(sg / cols), mgx = static_cast<float>(sgx / cols);
+    for (int64_t j = 0; j < cols; j++) {
+      const float xh = (px[j] - mu) * rs;
+      po[j] = rs * (pd[j] * gamma[j] - mg - xh * mgx);
+    }
+  }
+  // Parameter gradients: column sums, split over columns.
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t j0 = 0; j0 < cols; j0 += 64) {
+    const int64_t j1 = j0 + 64 < cols ? j0 + 64 : cols;
+    double sgm[64] = {0}, sb[64] = {0};
+    for (int64_t r = 0; r < rows; r++) {
+      const float* pd = dy + r * cols;
+      const float* px = x + r * cols;
+      const float mu = mean[r], rs = rstd[r];
+      for (int64_t j = j0; j < j1; j++) {
+        sgm[j - j0] += pd[j] * ((px[j] - mu) * rs);
+        sb[j - j0] += pd[j];
+      }
+    }
+    for (int64_t j = j0; j < j1; j++) {
+      dgamma[j] = static_cast<float>(sgm[j - j0]);
+      dbeta[j] = static_cast<float>(sb[j - j0]);
+    }
+  }
+}
+
+static constexpr float kInvSqrt2 = 0.70710678118654752440f;
+static constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
+
+void gelu(const float* x, float* y, int64_t n) {
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+}
+
+void geluGrad(const float* x, const float* dy, float* dx, int64_t n) {
+  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
+    const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
+    dx[i] = dy[i] * (cdf + v * pdf);
+  }
+}
+
+// A counter-based generator (SplitMix64 finaliser): element i's draw depends only on (seed, i), so
+// the mask is the same whatever the thread count.
+static inline uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void dropout(const float* x, float* y, float* mask, int64_t n, float rate, uint64_t seed) {
+  const float keep = 1.0f / (1.0f - rate);
+  const uint64_t base = mix(seed + 0x9e3779b97f4a7c15ULL);
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) {
+    const float u = static_cast<float>(mix(base + static_cast<uint64_t>(i)) >> 40) * (1.0f / 16777216.0f);
+    const float m = u >= rate ? keep : 0.0f;
+    mask[i] = m;
+    y[i] = x[i] * m;
+  }
+}
+
+void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows) {
+#pragma omp parallel for schedule(static) if (count * dim >= kParallel)
+  for (int64_t i = 0; i < count; i++) {
+    const int64_t id = ids[i];
+    if (id < 0 || id >= rows) {
+      std::memset(out + i * dim, 0, dim * sizeof(float));
+    } else {
+      std::memcpy(out + i * dim, table + id * dim, dim * sizeof(float));
+    }
+  }
+}
+
+void scatterAddRows(const float* dy, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows) {
+  // Rows may repeat: split the columns, not the ids, across threads.
+#pragma omp parallel for schedule(static) if (count * dim >= kParallel)
+  for (int64_t j0 = 0; j0 < dim; j0 += 64) {
+    const int64_t j1 = j0 + 64 < dim ? j0 + 64 : dim;
+    for (int64_t i = 0; i < count; i++) {
+      const int64_t id = ids[i];
+      if (id < 0 || id >= rows) continue;
+      float* po = out + id * dim;
+      const float* pd = dy + i * dim;
+      for (int64_t j = j0; j < j1; j++) po[j] += pd[j];
+    }
+  }
+}
+
+void biasRows(float* out, const float* bias, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) std::memcpy(out + r * cols, bias, cols * sizeof(float));
+}
+
+// Row (b, t) of the patch matrix is x[b, t : t + K, :], which is contiguous: one copy per row.
+void im2col(const float* x, float* cols, int64_t B, int64_t L, int64_t C, int64_t K) {
+  const int64_t out = L - K + 1, width = K * C;
+#pragma omp parallel for schedule(static) if (B * out * width >= kParallel)
+  for (int64_t r = 0; r < B * out; r++) {
+    const int64_t b = r / out, t = r % out;
+    std::memcpy(cols + r * width, x + (b * L + t) * C, width * sizeof(float));
+  }
+}
+
+void col2im(const float* cols, float* dx, int64_t B, int64_t L, int64_t C, int64_t K) {
+  const int64_t out = L - K + 1, width = K * C;
+  std::memset(dx, 0, B * L * C * sizeof(float));
+#pragma omp parallel for schedule(static) if (B * out * width >= kParallel)
+  for (int64_t b = 0; b < B; b++) {
+    for (int64_t t = 0; t < out; t++) {
+      const float* src = cols + (b * out + t) * width;
+      float* dst = dx + (b * L + t) * C;
+      for (int64_t j = 0; j < width; j++) dst[j] += src[j];
+    }
+  }
+}
+
+void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size) {
+  const int64_t n = L / size;
+#pragma omp parallel for schedule(static) if (B * L * C >= kParallel)
+  for (int64_t r = 0; r < B * n; r++) {
+    const int64_t b = r / n, i = r % n;
+    for (int64_t c = 0; c < C; c++) {
+      int64_t best = (b * L + i * size) * C + c;
+      float bv = x[best];
+      for (int64_t s = 1; s < size; s++) {
+        const int64_t at = (b * L + i * size + s) * C + c;
+        if (x[at] > bv || std::isnan(x[at])) {
+          bv = x[at];
+          best = at;
+        }
+      }
+      y[r * C + c] = bv;
+      argmax[r * C + c] = static_cast<int32_t>(best);
+    }
+  }
+}
+
+void maxPoolGrad(const float* dy, const int32_t* argmax, float* dx, int64_t count) {
+  // Windows do not overlap, so every input position receives from at most one output.
+  for (int64_t i = 0; i < count; i++) dx[argmax[i]] += dy[i];
+}
+
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps, float bc1,
+           float bc2, float decay) {
+  const float shrink = 1.0f - lr * decay;
+  const float sqrtBc2 = std::sqrt(bc2);
+  const float stepSize = lr / bc1;
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * (1.0f - b1);
+    const float vi = v[i] * b2 + gi * gi * (1.0f - b2);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] * shrink - (mi / (std::sqrt(vi) / sqrtBc2 + eps)) * stepSize;
+  }
+}
+
+}  // namespace dn
