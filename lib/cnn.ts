@@ -18,7 +18,7 @@
  * nudging the initial running statistics; ours start at 0 / 1.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, conv1d, embedding, linear, maxPool1d, sigmoidCrossEntropy, type BatchNormState } from './ops.js';
+import { batchNorm, conv1d, embeddingConv1d, linear, maxPool1d, sigmoidCrossEntropy, type BatchNormState } from './ops.js';
 
 /** Letter vocabulary: ids of the special tokens and bases. */
 export const CNN_VOCAB = ['<unk>', '<bos>', '<eos>', 'A', 'C', 'G', 'T', 'N', '<pad>'] as const;
@@ -207,16 +207,18 @@ export class CnnClassifier {
     const training = opts.training ?? false;
     if (ids.shape[1] !== c.inputLen) throw new Error(`CNN expects inputs of length ${c.inputLen}, got ${ids.shape[1]}`);
     return tf.tidy(() => {
-      let x = embedding(ids, this.p('embeddings.weight') as tf.Tensor2D) as tf.Tensor3D;
+      let x = ids as tf.Tensor;
       for (let i = 1; i <= 3; i++) {
-        x = conv1d(x, this.p(`conv${i}.weight`) as tf.Tensor2D, this.p(`conv${i}.bias`) as tf.Tensor1D, c.kernel);
+        const w = this.p(`conv${i}.weight`) as tf.Tensor2D, b = this.p(`conv${i}.bias`) as tf.Tensor1D;
+        // the first convolution reads the embedded tokens
+        x = i === 1 ? embeddingConv1d(ids, this.p('embeddings.weight') as tf.Tensor2D, w, b, c.kernel) : conv1d(x as tf.Tensor3D, w, b, c.kernel);
         const bn: BatchNormState = {
           gamma: this.p(`norm${i}.weight`) as tf.Tensor1D,
           beta: this.p(`norm${i}.bias`) as tf.Tensor1D,
           runningMean: this.v(`norm${i}.running_mean`),
           runningVar: this.v(`norm${i}.running_var`),
         };
-        x = maxPool1d(tf.relu(batchNorm(x, bn, training)) as tf.Tensor3D, c.pool);
+        x = maxPool1d(tf.relu(batchNorm(x as tf.Tensor3D, bn, training)) as tf.Tensor3D, c.pool);
       }
       const [B] = x.shape;
       const flat = tf.transpose(x, [0, 2, 1]).reshape([B, -1]);

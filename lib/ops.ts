@@ -152,6 +152,15 @@ export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: n
   });
 }
 
+/**
+ * conv1d(embedding(ids, table), w, b, kernel): the first layer of the CNN. On the native backend one
+ * fused op that never materialises the embedded sequence (see lib/native/ops.ts).
+ */
+export function embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
+  if (usesNativeKernels()) return fused.embeddingConv1d(ids, table, w, b, kernel);
+  return tf.tidy(() => conv1d(embedding(ids, table) as tf.Tensor3D, w, b, kernel));
+}
+
 /** Max pooling over non-overlapping windows along the length axis of [B, L, C] (floor(L / size) outputs). */
 export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
   if (usesNativeKernels()) return fused.maxPool1d(x, size);

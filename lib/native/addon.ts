@@ -30,6 +30,10 @@ export interface NativeAddon {
   gatherRows(table: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
   scatterAddRows(dy: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
   biasRows(out: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  conv1dForward(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, B: number, L: number, C: number, K: number, O: number): void;
+  conv1dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, B: number, L: number, C: number, K: number, O: number): void;
+  embedConv1dForward(ids: Int32Array, e: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, B: number, L: number, V: number, D: number, K: number, O: number): void;
+  embedConv1dBackward(ids: Int32Array, e: Float32Array, w: Float32Array, dy: Float32Array, de: Float32Array, dw: Float32Array, db: Float32Array, B: number, L: number, V: number, D: number, K: number, O: number): void;
   im2col(x: Float32Array, cols: Float32Array, B: number, L: number, C: number, K: number): void;
   col2im(cols: Float32Array, dx: Float32Array, B: number, L: number, C: number, K: number): void;
   maxPool(x: Float32Array, y: Float32Array, argmax: Int32Array, B: number, L: number, C: number, size: number): void;

@@ -193,34 +193,64 @@ export const embeddingRows = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, s
   };
 }) as unknown as Grad) as (table: tf.Tensor, ids: tf.Tensor) => tf.Tensor;
 
-/** conv1d as im2col (one contiguous copy per output position) + one sgemm; backward by sgemm and col2im. */
+/**
+ * conv1d without a patch matrix: K sgemms over shifted row views of x (leading dimension C), forward
+ * and backward, in native/src/gemm.cc.
+ */
 export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
   const [B, L, C] = x.shape;
   const O = w.shape[1];
   const out = L - kernel + 1;
   if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
   if (w.shape[0] !== kernel * C) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × channels ${C}`);
-  const rows = B * out, width = kernel * C;
   const op = tf.customGrad(((xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor, save: tf.GradSaveFunc) => {
-    const cols = new Float32Array(rows * width);
-    if (cols.length) addon().im2col(vals(xt), cols, B, L, C, kernel);
-    const y = new Float32Array(rows * O);
-    if (y.length) addon().biasRows(y, vals(bt), rows, O);
-    gemm(cols, vals(wt), y, rows, O, width, false, false, 1);
-    save([f32(cols, [rows, width]), wt]);
+    const y = new Float32Array(B * out * O);
+    if (y.length && C > 0) addon().conv1dForward(vals(xt), vals(wt), vals(bt), y, B, L, C, kernel, O);
+    else if (y.length) addon().biasRows(y, vals(bt), B * out, O);
+    save([xt, wt]);
     return {
       value: f32(y, [B, out, O]),
-      gradFunc: (dy: tf.Tensor, [sc, sw]: tf.Tensor[]) => {
-        const d = vals(dy);
-        const dcols = new Float32Array(rows * width), dw = new Float32Array(width * O), dx = new Float32Array(B * L * C);
-        gemm(d, vals(sw), dcols, rows, width, O, false, true);
-        gemm(vals(sc), d, dw, width, O, rows, true, false);
-        if (dx.length) addon().col2im(dcols, dx, B, L, C, kernel);
-        return [f32(dx, [B, L, C]), f32(dw, [width, O]), f32(colSum(d, rows, O), [O])];
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+        const dx = new Float32Array(B * L * C), dw = new Float32Array(kernel * C * O), db = new Float32Array(O);
+        if (dy.size && C > 0) addon().conv1dBackward(vals(sx), vals(sw), vals(dy), dx, dw, db, B, L, C, kernel, O);
+        else if (dy.size) db.set(colSum(vals(dy), B * out, O));
+        return [f32(dx, [B, L, C]), f32(dw, [kernel * C, O]), f32(db, [O])];
       },
     };
   }) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
   return op(x, w, b) as tf.Tensor3D;
+}
+
+/**
+ * conv1d(embedding(ids, table), w, b) for a small vocabulary in one op: the table is multiplied into
+ * each kernel tap once ([V, O] per tap) and the convolution becomes a sum of looked-up rows. The
+ * gradient scatter-adds the output gradient per tap and token and multiplies back (native/src/gemm.cc).
+ */
+export function embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
+  const [B, L] = ids.shape;
+  const [V, D] = table.shape;
+  const O = w.shape[1];
+  const out = L - kernel + 1;
+  if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
+  if (w.shape[0] !== kernel * D) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × embedding width ${D}`);
+  const idv = ints(ids);
+  for (let i = 0; i < idv.length; i++) {
+    if (idv[i] < 0 || idv[i] >= V) throw new Error(`embedding: id ${idv[i]} at position ${i} is outside the table (${V} rows)`);
+  }
+  const op = tf.customGrad(((et: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(B * out * O);
+    if (y.length) addon().embedConv1dForward(idv, vals(et), vals(wt), vals(bt), y, B, L, V, D, kernel, O);
+    save([et, wt]);
+    return {
+      value: f32(y, [B, out, O]),
+      gradFunc: (dy: tf.Tensor, [se, sw]: tf.Tensor[]) => {
+        const de = new Float32Array(V * D), dw = new Float32Array(kernel * D * O), db = new Float32Array(O);
+        if (dy.size) addon().embedConv1dBackward(idv, vals(se), vals(sw), vals(dy), de, dw, db, B, L, V, D, kernel, O);
+        return [f32(de, [V, D]), f32(dw, [kernel * D, O]), f32(db, [O])];
+      },
+    };
+  }) as unknown as Grad) as (e: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  return op(table, w, b) as tf.Tensor3D;
 }
 
 /** Max pooling over non-overlapping windows along L of [B, L, C]; the gradient goes to each window's (first) maximum. */

@@ -207,6 +207,25 @@ FN(scatterAddRows, 4, {
 // biasRows(out, bias, rows, cols)
 FN(biasRows, 4, { dn::biasRows(a.f32(0), a.f32(1), a.int64(2), a.int64(3)); })
 
+// conv1dForward(x, w, bias, y, B, L, C, K, O) and conv1dBackward(x, w, dy, dx, dw, db, B, L, C, K, O)
+FN(conv1dForward, 9, {
+  dn::conv1dForward(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.int64(4), a.int64(5), a.int64(6), a.int64(7), a.int64(8));
+})
+FN(conv1dBackward, 11, {
+  dn::conv1dBackward(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.int64(6), a.int64(7), a.int64(8),
+                     a.int64(9), a.int64(10));
+})
+
+// embedConv1dForward(ids, e, w, bias, y, B, L, V, D, K, O), embedConv1dBackward(ids, e, w, dy, de, dw, db, B, L, V, D, K, O)
+FN(embedConv1dForward, 11, {
+  dn::embedConv1dForward(a.i32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.int64(5), a.int64(6), a.int64(7), a.int64(8),
+                         a.int64(9), a.int64(10));
+})
+FN(embedConv1dBackward, 13, {
+  dn::embedConv1dBackward(a.i32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.int64(7), a.int64(8),
+                          a.int64(9), a.int64(10), a.int64(11), a.int64(12));
+})
+
 // im2col(x, cols, B, L, C, K) and col2im(cols, dx, B, L, C, K)
 FN(im2col, 6, { dn::im2col(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
 FN(col2im, 6, { dn::col2im(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
@@ -238,13 +257,16 @@ napi_value info(napi_env env, napi_callback_info) {
   return obj;
 }
 
+// Enumerable and writable, so profilers (bench/profile.ts) can wrap them.
+constexpr napi_property_attributes kMethod = static_cast<napi_property_attributes>(napi_writable | napi_enumerable | napi_configurable);
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
-#define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_default, nullptr}
+#define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
       P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(gelu),   P(geluGrad),
       P(dropout),     P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
-      P(maxPool),     P(maxPoolGrad),   P(adamw),      P(info),
+      P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);

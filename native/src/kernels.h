@@ -38,6 +38,16 @@ void dropout(const float* x, float* y, float* mask, int64_t n, float rate, uint6
 void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);
 void scatterAddRows(const float* dy, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);
 void biasRows(float* out, const float* bias, int64_t rows, int64_t cols);
+// Valid 1-D convolution, stride 1: x [B, L, C], w [K·C, O] (row k·C + c), bias [O] → y [B, L − K + 1, O].
+void conv1dForward(const float* x, const float* w, const float* bias, float* y, int64_t B, int64_t L, int64_t C,
+                   int64_t K, int64_t O);
+void conv1dBackward(const float* x, const float* w, const float* dy, float* dx, float* dw, float* db, int64_t B,
+                    int64_t L, int64_t C, int64_t K, int64_t O);
+// conv1dForward(embedding rows of ids) for ids [B, L] over a table E [V, D]; w [K·D, O].
+void embedConv1dForward(const int32_t* ids, const float* e, const float* w, const float* bias, float* y, int64_t B,
+                        int64_t L, int64_t V, int64_t D, int64_t K, int64_t O);
+void embedConv1dBackward(const int32_t* ids, const float* e, const float* w, const float* dy, float* de, float* dw,
+                         float* db, int64_t B, int64_t L, int64_t V, int64_t D, int64_t K, int64_t O);
 void im2col(const float* x, float* cols, int64_t B, int64_t L, int64_t C, int64_t K);
 void col2im(const float* cols, float* dx, int64_t B, int64_t L, int64_t C, int64_t K);
 void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size);
