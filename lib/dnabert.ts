@@ -12,7 +12,7 @@
  * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropout, embedding, gelu, layerNorm, linear, maskedSoftmax, matMul, softmaxCrossEntropy, transposeLast } from './ops.js';
+import { dropout, embedding, gelu, layerNorm, linear, selfAttention, softmaxCrossEntropy } from './ops.js';
 
 /** The fields of a Hugging Face BERT `config.json` that define the model. */
 export interface BertConfig {
@@ -214,21 +214,19 @@ export class BertClassifier {
     let site = 0;
     const drop = (x: tf.Tensor, rate: number) => dropout(x, rate, training, opts.seed === undefined ? undefined : opts.seed * 7919 + site++);
     return tf.tidy(() => {
-      const H = c.hidden_size, nH = c.num_attention_heads, D = H / nH;
+      const H = c.hidden_size, nH = c.num_attention_heads;
       const word = embedding(ids, this.p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D);
       const pos = tf.slice(this.p('bert.embeddings.position_embeddings.weight'), [0, 0], [L, H]);
       const type0 = tf.slice(this.p('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, H]);
       let h = drop(this.ln(tf.add(tf.add(word, pos), type0), 'bert.embeddings.LayerNorm'), c.hidden_dropout_prob);
       const ext = additiveMask(mask);
-      const heads = (x: tf.Tensor) => x.reshape([B, L, nH, D]).transpose([0, 2, 1, 3]);
       for (let l = 0; l < c.num_hidden_layers; l++) {
         const p = `bert.encoder.layer.${l}`;
-        const q = heads(this.lin(h, `${p}.attention.self.query`));
-        const k = heads(this.lin(h, `${p}.attention.self.key`));
-        const v = heads(this.lin(h, `${p}.attention.self.value`));
-        const scores = matMul(q, transposeLast(k));
-        const probs = drop(maskedSoftmax(scores, 1 / Math.sqrt(D), ext), c.attention_probs_dropout_prob);
-        const ctx = matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, L, H]);
+        const q = this.lin(h, `${p}.attention.self.query`) as tf.Tensor3D;
+        const k = this.lin(h, `${p}.attention.self.key`) as tf.Tensor3D;
+        const v = this.lin(h, `${p}.attention.self.value`) as tf.Tensor3D;
+        const attnSeed = opts.seed === undefined ? undefined : opts.seed * 7919 + site++;
+        const ctx = selfAttention(q, k, v, ext, nH, c.attention_probs_dropout_prob, training, attnSeed);
         const attn = this.ln(tf.add(drop(this.lin(ctx, `${p}.attention.output.dense`), c.hidden_dropout_prob), h), `${p}.attention.output.LayerNorm`);
         const inter = gelu(this.lin(attn, `${p}.intermediate.dense`));
         h = this.ln(tf.add(drop(this.lin(inter, `${p}.output.dense`), c.hidden_dropout_prob), attn), `${p}.output.LayerNorm`);

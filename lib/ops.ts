@@ -97,6 +97,25 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: nu
 }
 
 /**
+ * Multi-head self-attention on the projections q, k, v [B, L, H·D] (H = `heads`):
+ * dropout(softmax(Q·Kᵀ / √D + additiveMask)) · V per head, back in [B, L, H·D]. The mask is
+ * [B, 1, 1, L] (see dnabert.additiveMask). On the native backend one fused op without head transposes.
+ */
+export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, dropoutRate: number, training: boolean, seed?: number): tf.Tensor3D {
+  const rate = training ? dropoutRate : 0;
+  const fast = usesNativeKernels() ? fused.selfAttention(q, k, v, additiveMask, heads, rate, seed) : null;
+  if (fast) return fast;
+  return tf.tidy(() => {
+    const [B, L, HD] = q.shape;
+    const D = HD / heads;
+    const split = (x: tf.Tensor) => x.reshape([B, L, heads, D]).transpose([0, 2, 1, 3]);
+    const scores = matMul(split(q), transposeLast(split(k)));
+    const probs = dropout(maskedSoftmax(scores, 1 / Math.sqrt(D), additiveMask), rate, training, seed);
+    return matMul(probs, split(v)).transpose([0, 2, 1, 3]).reshape([B, L, HD]) as tf.Tensor3D;
+  });
+}
+
+/**
  * Rows of `table` at `ids` → [n, dim] for flat int32 ids [n]. The gradient is a scatter-add of the
  * incoming rows (ScatterNd), which every backend has; tfjs's own gather gradient needs
  * UnsortedSegmentSum, which the wasm backend lacks.

@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "dnabert_native",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/elementwise.cc", "src/nn.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/elementwise.cc", "src/nn.cc", "src/attention.cc"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -26,7 +26,10 @@ export interface NativeAddon {
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
   gelu(x: Float32Array, y: Float32Array): void;
   geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
-  dropout(x: Float32Array, y: Float32Array, mask: Float32Array, rate: number, seed: number): void;
+  dropoutMask(x: Float32Array, y: Float32Array, keep: Uint8Array, rate: number, seed: number): void;
+  dropoutGrad(dy: Float32Array, keep: Uint8Array, dx: Float32Array, rate: number): void;
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, ctx: Float32Array, probs: Float32Array, keep: Uint8Array, B: number, L: number, H: number, D: number, scale: number, rate: number, seed: number): void;
+  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, keep: Uint8Array, dctx: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, L: number, H: number, D: number, scale: number, rate: number): void;
   gatherRows(table: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
   scatterAddRows(dy: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;
   biasRows(out: Float32Array, bias: Float32Array, rows: number, cols: number): void;

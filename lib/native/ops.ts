@@ -22,6 +22,10 @@ function ints(t: tf.Tensor): Int32Array {
   return v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
 }
 
+function bytes(t: tf.Tensor): Uint8Array {
+  return (tf.backend() as MathBackendCPU).data.get(t.dataId).values as Uint8Array;
+}
+
 const f32 = (values: Float32Array, shape: number[]) => tf.tensor(values, shape, 'float32');
 const ONE = new Int32Array(1);
 
@@ -161,16 +165,51 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
   return op(scores);
 }
 
-/** Inverted dropout with a seeded counter-based mask (the same for any thread count); the gradient is dy · mask. */
+/** Inverted dropout with a seeded counter-based mask (the same for any thread count), kept as one byte per element. */
 export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
   const s = seed ?? Math.floor(Math.random() * 2 ** 52);
   const op = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = new Float32Array(t.size), mask = new Float32Array(t.size);
-    if (t.size) addon().dropout(vals(t), y, mask, rate, s);
-    save([f32(mask, t.shape)]);
-    return { value: f32(y, t.shape), gradFunc: (dy: tf.Tensor, [m]: tf.Tensor[]) => [tf.mul(dy, m)] };
+    const y = new Float32Array(t.size), keep = new Uint8Array(t.size);
+    if (t.size) addon().dropoutMask(vals(t), y, keep, rate, s);
+    save([tf.tensor(keep, [t.size], 'bool')]);
+    return {
+      value: f32(y, t.shape),
+      gradFunc: (dy: tf.Tensor, [k]: tf.Tensor[]) => {
+        const dx = new Float32Array(dy.size);
+        if (dy.size) addon().dropoutGrad(vals(dy), bytes(k), dx, rate);
+        return [f32(dx, dy.shape)];
+      },
+    };
   }) as unknown as Grad) as (t: tf.Tensor) => tf.Tensor;
   return op(x);
+}
+
+/**
+ * Multi-head self-attention on projections q, k, v [B, L, H·D]: dropout(softmax(Q·Kᵀ/√D + mask)) · V
+ * per head, returned as [B, L, H·D]. Null when the mask is not [B, 1, 1, L] (the caller composes ops).
+ */
+export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, rate: number, seed?: number): tf.Tensor3D | null {
+  const [B, L, HD] = q.shape;
+  const D = HD / heads;
+  if (!Number.isInteger(D)) throw new Error(`attention: width ${HD} is not divisible by ${heads} heads`);
+  if (additiveMask && (additiveMask.size !== B * L || additiveMask.shape[0] !== B || additiveMask.shape[additiveMask.rank - 1] !== L)) return null;
+  const maskValues = additiveMask ? vals(additiveMask) : null;
+  const s = seed ?? Math.floor(Math.random() * 2 ** 52);
+  const scale = 1 / Math.sqrt(D);
+  const op = tf.customGrad(((qt: tf.Tensor, kt: tf.Tensor, vt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const ctx = new Float32Array(B * L * HD), probs = new Float32Array(B * heads * L * L), keep = new Uint8Array(rate > 0 ? probs.length : 0);
+    if (ctx.length) addon().attentionForward(vals(qt), vals(kt), vals(vt), maskValues, ctx, probs, keep, B, L, heads, D, scale, rate, s);
+    save([qt, kt, vt, f32(probs, [probs.length]), tf.tensor(keep, [keep.length], 'bool')]);
+    return {
+      value: f32(ctx, [B, L, HD]),
+      gradFunc: (dy: tf.Tensor, [sq, sk, sv, sp, sk8]: tf.Tensor[]) => {
+        const dq = new Float32Array(B * L * HD), dk = new Float32Array(B * L * HD), dv = new Float32Array(B * L * HD);
+        if (dq.length) addon().attentionBackward(vals(sq), vals(sk), vals(sv), vals(sp), bytes(sk8), vals(dy), dq, dk, dv, B, L, heads, D, scale, rate);
+        return [f32(dq, [B, L, HD]), f32(dk, [B, L, HD]), f32(dv, [B, L, HD])];
+      },
+    };
+  }) as unknown as Grad) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
+  return op(q, k, v) as tf.Tensor3D;
 }
 
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient scatter-adds rows (repeated ids accumulate). */

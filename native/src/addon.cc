@@ -44,6 +44,7 @@ struct Args {
   }
   float* f32(size_t i, size_t* len = nullptr) const { return static_cast<float*>(array(i, napi_float32_array, len)); }
   const float* f32OrNull(size_t i) const { return isNull(i) ? nullptr : f32(i); }
+  uint8_t* u8(size_t i, size_t* len = nullptr) const { return static_cast<uint8_t*>(array(i, napi_uint8_array, len)); }
   int32_t* i32(size_t i, size_t* len = nullptr) const { return static_cast<int32_t*>(array(i, napi_int32_array, len)); }
   uint32_t* u32(size_t i) const { return static_cast<uint32_t*>(array(i, napi_uint32_array)); }
 
@@ -180,12 +181,28 @@ FN(geluGrad, 3, {
   dn::geluGrad(x, a.f32(1), a.f32(2), static_cast<int64_t>(n));
 })
 
-// dropout(x, y, mask, rate, seed)
-FN(dropout, 5, {
+// dropoutMask(x, y, keep: Uint8Array, rate, seed) and dropoutGrad(dy, keep, dx, rate)
+FN(dropoutMask, 5, {
   size_t n;
   const float* x = a.f32(0, &n);
-  dn::dropout(x, a.f32(1), a.f32(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)),
-              static_cast<uint64_t>(a.num(4)));
+  dn::dropoutMask(x, a.f32(1), a.u8(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)), static_cast<uint64_t>(a.num(4)));
+})
+FN(dropoutGrad, 4, {
+  size_t n;
+  const float* dy = a.f32(0, &n);
+  dn::dropoutGrad(dy, a.u8(1), a.f32(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)));
+})
+
+// attentionForward(q, k, v, mask | null, ctx, probs, keep, B, L, H, D, scale, rate, seed)
+FN(attentionForward, 14, {
+  dn::attentionForward(a.f32(0), a.f32(1), a.f32(2), a.f32OrNull(3), a.f32(4), a.f32(5), a.u8(6), a.int64(7), a.int64(8),
+                       a.int64(9), a.int64(10), static_cast<float>(a.num(11)), static_cast<float>(a.num(12)),
+                       static_cast<uint64_t>(a.num(13)));
+})
+// attentionBackward(q, k, v, probs, keep, dctx, dq, dk, dv, B, L, H, D, scale, rate)
+FN(attentionBackward, 15, {
+  dn::attentionBackward(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.u8(4), a.f32(5), a.f32(6), a.f32(7), a.f32(8), a.int64(9),
+                        a.int64(10), a.int64(11), a.int64(12), static_cast<float>(a.num(13)), static_cast<float>(a.num(14)));
 })
 
 // gatherRows(table, ids, out, dim) and scatterAddRows(dy, ids, out, dim)
@@ -265,7 +282,7 @@ napi_value Init(napi_env env, napi_value exports) {
 #define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
       P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(gelu),   P(geluGrad),
-      P(dropout),     P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
+      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P
   };

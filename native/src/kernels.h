@@ -34,7 +34,6 @@ void layerNormGrad(const float* dy, const float* x, const float* gamma, const fl
                    float* dgamma, float* dbeta, int64_t rows, int64_t cols);
 void gelu(const float* x, float* y, int64_t n);
 void geluGrad(const float* x, const float* dy, float* dx, int64_t n);
-void dropout(const float* x, float* y, float* mask, int64_t n, float rate, uint64_t seed);
 void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);
 void scatterAddRows(const float* dy, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);
 void biasRows(float* out, const float* bias, int64_t rows, int64_t cols);
@@ -48,6 +47,15 @@ void embedConv1dForward(const int32_t* ids, const float* e, const float* w, cons
                         int64_t L, int64_t V, int64_t D, int64_t K, int64_t O);
 void embedConv1dBackward(const int32_t* ids, const float* e, const float* w, const float* dy, float* de, float* dw,
                          float* db, int64_t B, int64_t L, int64_t V, int64_t D, int64_t K, int64_t O);
+// Multi-head self-attention on q, k, v [B, L, H·D]: ctx = dropout(softmax(Q·Kᵀ·scale + mask[b])) · V per
+// head; mask [B, L] additive (or null). Saves probs [B, H, L, L] (before dropout) and keep [B, H, L, L].
+void attentionForward(const float* q, const float* k, const float* v, const float* mask, float* ctx, float* probs,
+                      uint8_t* keep, int64_t B, int64_t L, int64_t H, int64_t D, float scale, float rate, uint64_t seed);
+void attentionBackward(const float* q, const float* k, const float* v, const float* probs, const uint8_t* keep,
+                       const float* dctx, float* dq, float* dk, float* dv, int64_t B, int64_t L, int64_t H, int64_t D,
+                       float scale, float rate);
+void dropoutMask(const float* x, float* y, uint8_t* keep, int64_t n, float rate, uint64_t seed);
+void dropoutGrad(const float* dy, const uint8_t* keep, float* dx, int64_t n, float rate);
 void im2col(const float* x, float* cols, int64_t B, int64_t L, int64_t C, int64_t K);
 void col2im(const float* cols, float* dx, int64_t B, int64_t L, int64_t C, int64_t K);
 void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size);

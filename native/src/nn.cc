@@ -137,16 +137,22 @@ static inline uint64_t mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-void dropout(const float* x, float* y, float* mask, int64_t n, float rate, uint64_t seed) {
-  const float keep = 1.0f / (1.0f - rate);
+// Inverted dropout; the mask is kept as one byte per element for the backward pass.
+void dropoutMask(const float* x, float* y, uint8_t* keep, int64_t n, float rate, uint64_t seed) {
+  const float scale = 1.0f / (1.0f - rate);
   const uint64_t base = mix(seed + 0x9e3779b97f4a7c15ULL);
 #pragma omp parallel for schedule(static) if (n >= kParallel)
   for (int64_t i = 0; i < n; i++) {
     const float u = static_cast<float>(mix(base + static_cast<uint64_t>(i)) >> 40) * (1.0f / 16777216.0f);
-    const float m = u >= rate ? keep : 0.0f;
-    mask[i] = m;
-    y[i] = x[i] * m;
+    keep[i] = u >= rate;
+    y[i] = keep[i] ? x[i] * scale : 0.0f;
   }
+}
+
+void dropoutGrad(const float* dy, const uint8_t* keep, float* dx, int64_t n, float rate) {
+  const float scale = 1.0f / (1.0f - rate);
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) dx[i] = keep[i] ? dy[i] * scale : 0.0f;
 }
 
 void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows) {
