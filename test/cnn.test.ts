@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { nativeSkip } from './helpers.js';
 import { CnnClassifier, cnnConfig, cnnInputLength, cnnParamDefs, cnnTokenize, flattenSize, toTorchLayout } from '../lib/cnn.js';
 import { parseSafetensors } from '../lib/checkpoint/safetensors.js';
 import { encodeDna } from '../lib/data/dna.js';
@@ -46,8 +47,10 @@ test('input length, flatten size and letter tokenization follow the package', ()
   assert.throws(() => flattenSize(cnnConfig(20)), /too short/);
 });
 
+const skipNative = await nativeSkip();
 for (const backend of ['cpu', 'wasm', 'native'] as const) {
-  test(`[${backend}] CNN parity with PyTorch: eval logits, training loss, BatchNorm running statistics, gradients`, async () => {
+  const opts = { skip: backend === 'native' ? skipNative : false };
+  test(`[${backend}] CNN parity with PyTorch: eval logits, training loss, BatchNorm running statistics, gradients`, opts, async () => {
     await selectBackend({ requested: backend });
     const model = CnnClassifier.fromTorch(cnnConfig(ref.input_len), torchWeights);
     const ids = tf.tensor2d(ref.input_ids.flat(), [ref.input_ids.length, ref.input_len], 'int32');

@@ -73,3 +73,16 @@ export async function serve(handler: Handler): Promise<{ url: string; close(): P
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+/**
+ * For tests of the native backend: false when the addon is loaded, else the reason (the test is then
+ * skipped). With DNABERT_REQUIRE_NATIVE=1 (set by `make test`, whose setup builds the addon) a
+ * missing addon fails instead.
+ */
+export async function nativeSkip(): Promise<string | false> {
+  const { loadAddon } = await import('../lib/native/addon.js');
+  const { addon, reason } = loadAddon();
+  if (addon) return false;
+  if (process.env.DNABERT_REQUIRE_NATIVE === '1') throw new Error(`native kernels required (DNABERT_REQUIRE_NATIVE=1) but unavailable: ${reason}`);
+  return `native kernels unavailable: ${reason}`;
+}

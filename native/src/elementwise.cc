@@ -103,12 +103,12 @@ static void reduceLoop(const float* x, float* out, int64_t outer, int64_t n, int
     }
     return;
   }
-  // Reduce a middle axis: accumulate rows of `inner` values; split the columns across threads.
-  const int64_t work = outer * inner;
+  // Reduce a middle axis: accumulate rows of `inner` values, in column blocks of 256 per (outer, block).
+  const int64_t blocks = (inner + 255) / 256;
 #pragma omp parallel for schedule(static) if (outer * n * inner >= kParallel)
-  for (int64_t w = 0; w < work; w += 256) {
-    const int64_t o = w / inner;
-    const int64_t j0 = w % inner;
+  for (int64_t w = 0; w < outer * blocks; w++) {
+    const int64_t o = w / blocks;
+    const int64_t j0 = (w % blocks) * 256;
     const int64_t j1 = (j0 + 256 < inner) ? j0 + 256 : inner;
     double s[256];
     for (int64_t j = j0; j < j1; j++) s[j - j0] = init();
