@@ -1,17 +1,17 @@
 # The project's native CPU kernels for TensorFlow.js (lib/native/): an N-API addon over OpenBLAS
-# (Debian: libopenblas-dev) with OpenMP for the element-wise kernels. Built by `node native/build.js`,
+# (Debian: libopenblas-openmp-dev; see blas.js) with OpenMP for the element-wise kernels. Built by `node native/build.js`,
 # which `npm install` / `make setup` run; a failed build leaves the other backends in place.
 {
   "targets": [
     {
       "target_name": "dnabert_native",
       "sources": ["src/addon.cc", "src/gemm.cc", "src/elementwise.cc", "src/nn.cc", "src/attention.cc"],
-      "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
+      "include_dirs": ["<!@(node blas.js include)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp"],
       "ldflags": ["-fopenmp"],
-      "libraries": ["-lopenblas"],
+      "libraries": ["<!@(node blas.js libs)"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

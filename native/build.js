@@ -25,6 +25,12 @@ function nodeDir() {
   return dirs.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h')));
 }
 
+/** The OpenBLAS include folder binding.gyp will use (native/blas.js decides). */
+function blasInclude() {
+  const r = spawnSync(process.execPath, [join(here, 'blas.js'), 'include'], { encoding: 'utf8' });
+  return (r.stdout ?? '').trim();
+}
+
 function writeStatus(status) {
   mkdirSync(dirname(statusFile), { recursive: true });
   writeFileSync(statusFile, JSON.stringify(status, null, 2) + '\n');
@@ -33,9 +39,9 @@ function writeStatus(status) {
 if (process.env.DNABERT_NATIVE === 'off') {
   writeStatus({ ok: false, reason: 'the build was skipped (DNABERT_NATIVE=off)' });
   console.log('native kernels: skipped (DNABERT_NATIVE=off)');
-} else if (!existsSync('/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h') && !existsSync('/usr/include/cblas.h') && !existsSync('/usr/include/openblas/cblas.h')) {
-  writeStatus({ ok: false, reason: 'OpenBLAS headers are missing: install Debian libopenblas-dev (make setup does), then run make native' });
-  console.log('native kernels: not built (no OpenBLAS headers; `apt-get install libopenblas-dev`, then `make native`)');
+} else if (![blasInclude(), '/usr/include', '/usr/include/x86_64-linux-gnu'].some((d) => existsSync(join(d, 'cblas.h')))) {
+  writeStatus({ ok: false, reason: 'OpenBLAS headers are missing: install Debian libopenblas-openmp-dev (make setup does), then run make native' });
+  console.log('native kernels: not built (no OpenBLAS headers; `apt-get install libopenblas-openmp-dev`, then `make native`)');
 } else {
   const [cmd, ...pre] = nodeGyp();
   console.log('native kernels: building with node-gyp (OpenBLAS + OpenMP)…');
