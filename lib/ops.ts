@@ -207,8 +207,14 @@ export function batchNorm(x: tf.Tensor3D, s: BatchNormState, training: boolean, 
     if (!training) {
       return tf.add(tf.mul(tf.div(tf.sub(x, s.runningMean), tf.sqrt(tf.add(s.runningVar, eps))), s.gamma), s.beta) as tf.Tensor3D;
     }
-    const { mean, variance } = tf.moments(x, [0, 1]);
     const n = x.shape[0] * x.shape[1];
+    if (usesNativeKernels()) {
+      const r = fused.batchNormTraining(x, s.gamma, s.beta, eps);
+      s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(r.mean, momentum)));
+      s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(r.variance, (momentum * n) / Math.max(n - 1, 1))));
+      return r.y as tf.Tensor3D;
+    }
+    const { mean, variance } = tf.moments(x, [0, 1]);
     s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
     s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
     return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), s.gamma), s.beta) as tf.Tensor3D;

@@ -24,6 +24,8 @@ export interface NativeAddon {
   softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
+  batchNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  batchNormBackward(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
   gelu(x: Float32Array, y: Float32Array): void;
   geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   dropoutMask(x: Float32Array, y: Float32Array, keep: Uint8Array, rate: number, seed: number): void;

@@ -109,6 +109,31 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   return layerNormFused(eps)(x, gamma, beta);
 }
 
+/**
+ * Batch normalisation in training mode over all but the last axis: normalised output, plus the batch
+ * mean and biased variance per channel (for the running statistics). One pass each way.
+ */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const cols = x.shape[x.rank - 1] as number;
+  const rows = cols === 0 ? 0 : x.size / cols;
+  const mean = new Float32Array(cols), variance = new Float32Array(cols), rstd = new Float32Array(cols);
+  const op = tf.customGrad(((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = new Float32Array(xt.size);
+    if (rows > 0) addon().batchNormForward(vals(xt), vals(g), vals(b), y, mean, variance, rstd, rows, cols, eps);
+    save([xt, g, f32(mean, [cols]), f32(rstd, [cols])]);
+    return {
+      value: f32(y, xt.shape),
+      gradFunc: (dy: tf.Tensor, [sx, sg, sm, sr]: tf.Tensor[]) => {
+        const dx = new Float32Array(sx.size), dg = new Float32Array(cols), db = new Float32Array(cols);
+        if (rows > 0) addon().batchNormBackward(vals(dy), vals(sx), vals(sg), vals(sm), vals(sr), dx, dg, db, rows, cols);
+        return [f32(dx, sx.shape), f32(dg, [cols]), f32(db, [cols])];
+      },
+    };
+  }) as unknown as Grad) as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  const y = op(x, gamma, beta);
+  return { y, mean: tf.tensor1d(mean.slice()), variance: tf.tensor1d(variance.slice()) };
+}
+
 /** Exact GELU and its derivative Φ(x) + x·φ(x). */
 export const gelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);

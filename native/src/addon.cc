@@ -167,6 +167,17 @@ FN(layerNormGrad, 10, {
   dn::layerNormGrad(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.f32(7), a.int64(8), a.int64(9));
 })
 
+// batchNormForward(x, gamma, beta, y, mean, var, rstd, rows, cols, eps)
+FN(batchNormForward, 10, {
+  dn::batchNormForward(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.int64(7), a.int64(8),
+                       static_cast<float>(a.num(9)));
+})
+// batchNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols)
+FN(batchNormBackward, 10, {
+  dn::batchNormBackward(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.f32(6), a.f32(7), a.int64(8),
+                        a.int64(9));
+})
+
 // gelu(x, y)
 FN(gelu, 2, {
   size_t n;
@@ -281,7 +292,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
 #define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
-      P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(gelu),   P(geluGrad),
+      P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(batchNormForward), P(batchNormBackward), P(gelu),   P(geluGrad),
       P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P

@@ -32,6 +32,11 @@ void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64
 void layerNorm(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd, int64_t rows, int64_t cols, float eps);
 void layerNormGrad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, float* dx,
                    float* dgamma, float* dbeta, int64_t rows, int64_t cols);
+// Batch normalisation over rows of [rows, cols] (training): batch mean, biased variance and 1/σ per column.
+void batchNormForward(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* var,
+                      float* rstd, int64_t rows, int64_t cols, float eps);
+void batchNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
+                       float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
 void gelu(const float* x, float* y, int64_t n);
 void geluGrad(const float* x, const float* dy, float* dx, int64_t n);
 void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels.h"
 
@@ -108,6 +109,49 @@ void layerNormGrad(const float* dy, const float* x, const float* gamma, const fl
       dbeta[j] = static_cast<float>(sb[j - j0]);
     }
   }
+}
+
+void batchNormForward(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* var,
+                      float* rstd, int64_t rows, int64_t cols, float eps) {
+  std::vector<double> s(cols, 0.0), ss(cols, 0.0);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) s[c] += x[r * cols + c];
+  for (int64_t c = 0; c < cols; c++) mean[c] = static_cast<float>(s[c] / rows);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) {
+      const double d = x[r * cols + c] - mean[c];
+      ss[c] += d * d;
+    }
+  for (int64_t c = 0; c < cols; c++) {
+    var[c] = static_cast<float>(ss[c] / rows);
+    rstd[c] = static_cast<float>(1.0 / std::sqrt(ss[c] / rows + eps));
+  }
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) y[r * cols + c] = (x[r * cols + c] - mean[c]) * rstd[c] * gamma[c] + beta[c];
+}
+
+void batchNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
+                       float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols) {
+  std::vector<double> sb(cols, 0.0), sg(cols, 0.0);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) {
+      const float d = dy[r * cols + c];
+      sb[c] += d;
+      sg[c] += d * ((x[r * cols + c] - mean[c]) * rstd[c]);
+    }
+  for (int64_t c = 0; c < cols; c++) {
+    dbeta[c] = static_cast<float>(sb[c]);
+    dgamma[c] = static_cast<float>(sg[c]);
+  }
+  // dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂))
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (x[r * cols + c] - mean[c]) * rstd[c];
+      dx[r * cols + c] = gamma[c] * rstd[c] *
+                         (dy[r * cols + c] - static_cast<float>(sb[c] / rows) - xh * static_cast<float>(sg[c] / rows));
+    }
 }
 
 static constexpr float kInvSqrt2 = 0.70710678118654752440f;
