@@ -10,6 +10,9 @@ import {
   type BackendName,
 } from '../lib/backend.js';
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nativeSkip, tempDir } from './helpers.js';
 /** Fake candidates that record activation and claim availability as told. */
 function fakes(available: Partial<Record<BackendName, boolean>>, activated: BackendName[]): BackendCandidate[] {
   return BACKEND_ORDER.map((name) => ({
@@ -85,4 +88,32 @@ test('the real selection activates the cpu backend when asked for it by name', a
   assert.equal(info.name, 'cpu');
   assert.equal(info.tfjsBackend, 'cpu');
   assert.equal(info.requested, true);
+});
+
+test('the native candidate says why the addon is absent: not built, failed build, unloadable file', async () => {
+  const { readAddon } = await import('../lib/native/addon.js');
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir.path, 'native', 'build', 'Release'), { recursive: true });
+    assert.match(readAddon(dir.path).reason, /has not been built \(run make setup, or make native\)/);
+    writeFileSync(join(dir.path, 'native', 'build', 'status.json'), JSON.stringify({ ok: false, reason: 'OpenBLAS headers are missing: install Debian libopenblas-openmp-dev' }));
+    assert.match(readAddon(dir.path).reason, /not built: OpenBLAS headers are missing/);
+    writeFileSync(join(dir.path, 'native', 'build', 'Release', 'dnabert_native.node'), 'not a shared object');
+    const r = readAddon(dir.path);
+    assert.equal(r.addon, null);
+    assert.match(r.reason, /failed to load: .*rebuild with make native/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('the native candidate is available where the addon was built, and then auto-selected before wasm', async (t) => {
+  const skip = await nativeSkip();
+  if (skip) return t.skip(skip);
+  const native = defaultCandidates().find((c) => c.name === 'native')!;
+  assert.deepEqual(await native.probe(), { available: true, reason: '' });
+  const info = await selectBackend({ candidates: defaultCandidates().filter((c) => c.name !== 'tensorflow' && c.name !== 'tensorflow-gpu') });
+  assert.equal(info.name, 'native');
+  assert.equal(info.tfjsBackend, 'native');
+  assert.match(info.device, /native kernels \(OpenBLAS/);
 });

@@ -60,13 +60,8 @@ function projectRoot(): string | null {
   }
 }
 
-let cached: { addon: NativeAddon | null; reason: string } | null = null;
-
-/** The addon, or null with the reason it is unavailable (cached after the first call). */
-export function loadAddon(): { addon: NativeAddon | null; reason: string } {
-  if (cached) return cached;
-  const root = projectRoot();
-  if (!root) return (cached = { addon: null, reason: 'native/binding.gyp was not found above the working directory (set DNABERT_PROJECT_ROOT)' });
+/** The addon under `root`, or null with the reason (build status, missing file or load error). */
+export function readAddon(root: string): { addon: NativeAddon | null; reason: string } {
   const file = join(root, 'native', 'build', 'Release', 'dnabert_native.node');
   if (!existsSync(file)) {
     const status = join(root, 'native', 'build', 'status.json');
@@ -75,13 +70,23 @@ export function loadAddon(): { addon: NativeAddon | null; reason: string } {
       const s = JSON.parse(readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
       if (!s.ok && s.reason) why = `the addon was not built: ${s.reason}`;
     }
-    return (cached = { addon: null, reason: why });
+    return { addon: null, reason: why };
   }
   try {
-    return (cached = { addon: projectRequire(file) as NativeAddon, reason: '' });
+    return { addon: projectRequire(file) as NativeAddon, reason: '' };
   } catch (err) {
-    return (cached = { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make native)` });
+    return { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make native)` };
   }
+}
+
+let cached: { addon: NativeAddon | null; reason: string } | null = null;
+
+/** The project's addon, or null with the reason it is unavailable (cached after the first call). */
+export function loadAddon(): { addon: NativeAddon | null; reason: string } {
+  if (cached) return cached;
+  const root = projectRoot();
+  cached = root ? readAddon(root) : { addon: null, reason: 'native/binding.gyp was not found above the working directory (set DNABERT_PROJECT_ROOT)' };
+  return cached;
 }
 
 /** The addon; throws with the reason when it is unavailable. */
