@@ -65,7 +65,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 # npm ci builds the native kernels; this rebuilds them when their sources change. A failed build
 # does not fail setup: native/build/status.json says why, and the other backends remain.
-$(NATIVE_ADDON): $(NODE_STAMP) native/binding.gyp native/blas.js $(wildcard native/src/*.cc native/src/*.h)
+$(NATIVE_ADDON): native/binding.gyp native/blas.js $(wildcard native/src/*.cc native/src/*.h) | $(NODE_STAMP)
 	@node native/build.js
 
 native:

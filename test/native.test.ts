@@ -12,7 +12,7 @@ import * as ops from '../lib/ops.js';
 import { AdamW } from '../lib/optim.js';
 import { maskLayout } from '../lib/native/ops.js';
 import { collapse } from '../lib/native/backend.js';
-import { seededRng } from '../lib/random.js';
+import { seededRng, shuffleInPlace } from '../lib/random.js';
 import { nativeSkip } from './helpers.js';
 
 const skip = await nativeSkip();
@@ -199,6 +199,37 @@ test('transpose (float32 and int32), softmax, addN', opts, () => {
   }
   for (const shape of [[5], [3, 7], [2, 3, 257]]) same(`softmax [${shape}]`, [{ shape }], (x) => tf.softmax(x));
   same('addN of three', [{ shape: [3, 5] }, { shape: [3, 5] }, { shape: [3, 5] }], (a, b, c) => tf.addN([a, b, c]));
+});
+
+test('random shapes (seeded): broadcast products, broadcast element-wise ops, reductions and transposes', opts, () => {
+  const rng = seededRng(2024);
+  const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+  const dims = (rank: number, max: number) => Array.from({ length: rank }, () => int(1, max));
+  for (let trial = 0; trial < 12; trial++) {
+    // matMul: random batch dims where each side may be 1 (broadcast), random transposes and odd sizes
+    const batch = dims(int(0, 2), 3);
+    const ba = batch.map((d) => (rng() < 0.3 ? 1 : d)), bb = batch.map((d) => (rng() < 0.3 ? 1 : d));
+    const [m, k, n] = [int(1, 9), int(1, 9), int(1, 9)];
+    const ta = rng() < 0.5, tb = rng() < 0.5;
+    const sa = [...ba, ...(ta ? [k, m] : [m, k])], sb = [...bb, ...(tb ? [n, k] : [k, n])];
+    const grad = ba.join() === bb.join();
+    same(`random matMul [${sa}]${ta ? 'ᵀ' : ''} · [${sb}]${tb ? 'ᵀ' : ''}`, [{ shape: sa, grad }, { shape: sb, grad }], (x, y) => {
+      if (tf.getBackend() === 'native' || grad) return tf.matMul(x, y, ta, tb);
+      const full = tf.backend_util.assertAndGetBroadcastShape(ba, bb);
+      return tf.matMul(tf.broadcastTo(x, [...full, ...sa.slice(-2)]), tf.broadcastTo(y, [...full, ...sb.slice(-2)]), ta, tb);
+    });
+    // element-wise: a random shape and a random broadcastable partner (size-1 axes, fewer axes)
+    const shape = dims(int(1, 4), 6);
+    const partner = shape.slice(int(0, shape.length - 1)).map((d) => (rng() < 0.4 ? 1 : d));
+    same(`random mul/add [${shape}] ∘ [${partner}]`, [{ shape }, { shape: partner }], (a, b) => tf.add(tf.mul(a, b), tf.div(b, tf.add(tf.abs(a), 1))));
+    // reductions over a random non-empty set of axes
+    const axes = shape.map((_, i) => i).filter(() => rng() < 0.5);
+    if (axes.length === 0) axes.push(int(0, shape.length - 1));
+    same(`random sum/max [${shape}] over [${axes}]`, [{ shape }], (x) => tf.add(tf.sum(x, axes), tf.max(x, axes)));
+    // transpose by a random permutation
+    const perm = shuffleInPlace(shape.map((_, i) => i), rng) as number[];
+    same(`random transpose [${shape}] by [${perm}]`, [{ shape }], (x) => tf.transpose(x, perm));
+  }
 });
 
 test('broadcast collapsing merges contiguous axes and drops size-1 ones', () => {
