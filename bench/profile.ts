@@ -7,11 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
-import { BertClassifier, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/dnabert.js';
-import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
-import { AdamW } from '../lib/optim.js';
 import { loadAddon } from '../lib/native/addon.js';
-import { WORKLOADS, type Workload } from './workloads.js';
+import { trainingSetup, WORKLOADS, type Workload } from './workloads.js';
 
 const [workload, backendName = 'native', stepsArg = '3'] = process.argv.slice(2) as [Workload, string?, string?];
 const w = WORKLOADS[workload];
@@ -56,24 +53,7 @@ if (native && backend === 'native') {
   }
 }
 
-let step: () => tf.Scalar;
-let vars: tf.Variable[];
-if (workload === 'cnn') {
-  const model = CnnClassifier.random(cnnConfig(w.seqLen + 2), 1);
-  const ids = tf.randomUniform([w.batch, w.seqLen + 2], 3, 7, 'int32') as tf.Tensor2D;
-  const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
-  vars = model.trainable();
-  step = () => model.loss(ids, labels, { training: true });
-} else {
-  const model = BertClassifier.random(workload === 'bert-base' ? DNABERT6_CONFIG : SMALL_CONFIG, 1);
-  const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32') as tf.Tensor2D;
-  const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
-  const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
-  vars = [...model.params.values()];
-  let s = 0;
-  step = () => model.loss(ids, mask, labels, { training: true, seed: s++ });
-}
-const opt = new AdamW(vars, vars.map(() => true), { weightDecay: 0.01 });
+const { loss: step, vars, opt } = trainingSetup(workload);
 const steps = Number(stepsArg);
 let wall = 0, forwardBackward = 0, update = 0;
 for (let i = 0; i <= steps; i++) {

@@ -6,10 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
-import { BertClassifier, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/dnabert.js';
-import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
-import { AdamW } from '../lib/optim.js';
-import { WORKLOADS, type Workload } from './workloads.js';
+import { trainingSetup, WORKLOADS, type Workload } from './workloads.js';
 
 async function main(): Promise<void> {
   const [workload, backendName, stepsArg] = process.argv.slice(2) as [Workload, string, string?];
@@ -17,24 +14,7 @@ async function main(): Promise<void> {
   if (!w) throw new Error(`unknown workload ${workload}`);
   const info = await selectBackend({ requested: backendName });
   const steps = Number(stepsArg ?? 3);
-  let step: () => tf.Scalar;
-  let vars: tf.Variable[];
-  if (workload === 'cnn') {
-    const model = CnnClassifier.random(cnnConfig(w.seqLen + 2), 1);
-    const ids = tf.randomUniform([w.batch, w.seqLen + 2], 3, 7, 'int32') as tf.Tensor2D;
-    const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
-    vars = model.trainable();
-    step = () => model.loss(ids, labels, { training: true });
-  } else {
-    const model = BertClassifier.random(workload === 'bert-base' ? DNABERT6_CONFIG : SMALL_CONFIG, 1);
-    const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32') as tf.Tensor2D;
-    const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
-    const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
-    vars = [...model.params.values()];
-    let s = 0;
-    step = () => model.loss(ids, mask, labels, { training: true, seed: s++ });
-  }
-  const opt = new AdamW(vars, vars.map(() => true), { weightDecay: 0.01 });
+  const { loss: step, vars, opt } = trainingSetup(workload);
   const times: number[] = [];
   let peak = 0;
   for (let i = 0; i <= steps; i++) {

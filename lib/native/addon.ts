@@ -39,8 +39,6 @@ export interface NativeAddon {
   conv1dBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, B: number, L: number, C: number, K: number, O: number): void;
   embedConv1dForward(ids: Int32Array, e: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, B: number, L: number, V: number, D: number, K: number, O: number): void;
   embedConv1dBackward(ids: Int32Array, e: Float32Array, w: Float32Array, dy: Float32Array, de: Float32Array, dw: Float32Array, db: Float32Array, B: number, L: number, V: number, D: number, K: number, O: number): void;
-  im2col(x: Float32Array, cols: Float32Array, B: number, L: number, C: number, K: number): void;
-  col2im(cols: Float32Array, dx: Float32Array, B: number, L: number, C: number, K: number): void;
   maxPool(x: Float32Array, y: Float32Array, argmax: Int32Array, B: number, L: number, C: number, size: number): void;
   maxPoolGrad(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, decay: number): void;

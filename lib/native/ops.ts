@@ -46,40 +46,33 @@ function colSum(x: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-const linearBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [N, K] = x.shape as [number, number], O = w.shape[1] as number;
-  save([x, w]);
-  const out = new Float32Array(N * O);
-  if (N * O > 0) addon().biasRows(out, vals(b), N, O);
-  gemm(vals(x), vals(w), out, N, O, K, false, false, 1);
-  return {
-    value: f32(out, [N, O]),
-    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
-      const d = vals(dy);
-      const dx = new Float32Array(N * K), dw = new Float32Array(K * O);
-      gemm(d, vals(sw), dx, N, K, O, false, true);
-      gemm(vals(sx), d, dw, K, O, N, true, false);
-      return [f32(dx, [N, K]), f32(dw, [K, O]), f32(colSum(d, N, O), [O])];
-    },
-  };
-}) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+/** The linear op with or without a bias input (customGrad needs a fixed argument list). */
+function linearOp(withBias: boolean): (...args: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w] = args as tf.Tensor[];
+    const b = withBias ? (args[2] as tf.Tensor) : null;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [N, K] = x.shape as [number, number], O = w.shape[1] as number;
+    save([x, w]);
+    const out = new Float32Array(N * O);
+    if (b && N * O > 0) addon().biasRows(out, vals(b), N, O);
+    gemm(vals(x), vals(w), out, N, O, K, false, false, b ? 1 : 0);
+    return {
+      value: f32(out, [N, O]),
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+        const d = vals(dy);
+        const dx = new Float32Array(N * K), dw = new Float32Array(K * O);
+        gemm(d, vals(sw), dx, N, K, O, false, true);
+        gemm(vals(sx), d, dw, K, O, N, true, false);
+        const grads = [f32(dx, [N, K]), f32(dw, [K, O])];
+        return b ? [...grads, f32(colSum(d, N, O), [O])] : grads;
+      },
+    };
+  }) as unknown as Grad) as (...args: tf.Tensor[]) => tf.Tensor;
+}
 
-const linearNoBias = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [N, K] = x.shape as [number, number], O = w.shape[1] as number;
-  save([x, w]);
-  const out = new Float32Array(N * O);
-  gemm(vals(x), vals(w), out, N, O, K, false, false);
-  return {
-    value: f32(out, [N, O]),
-    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
-      const d = vals(dy);
-      const dx = new Float32Array(N * K), dw = new Float32Array(K * O);
-      gemm(d, vals(sw), dx, N, K, O, false, true);
-      gemm(vals(sx), d, dw, K, O, N, true, false);
-      return [f32(dx, [N, K]), f32(dw, [K, O])];
-    },
-  };
-}) as unknown as Grad) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
+const linearBias = linearOp(true);
+const linearNoBias = linearOp(false);
 
 /** x [N, in] · W [in, out] + b [out] as one sgemm over bias-filled rows; gradients by sgemm with transpose flags. */
 export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {

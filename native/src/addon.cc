@@ -254,10 +254,6 @@ FN(embedConv1dBackward, 13, {
                           a.int64(9), a.int64(10), a.int64(11), a.int64(12));
 })
 
-// im2col(x, cols, B, L, C, K) and col2im(cols, dx, B, L, C, K)
-FN(im2col, 6, { dn::im2col(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
-FN(col2im, 6, { dn::col2im(a.f32(0), a.f32(1), a.int64(2), a.int64(3), a.int64(4), a.int64(5)); })
-
 // maxPool(x, y, argmax, B, L, C, size) and maxPoolGrad(dy, argmax, dx)
 FN(maxPool, 7, { dn::maxPool(a.f32(0), a.f32(1), a.i32(2), a.int64(3), a.int64(4), a.int64(5), a.int64(6)); })
 FN(maxPoolGrad, 3, {
@@ -293,8 +289,7 @@ napi_value Init(napi_env env, napi_value exports) {
 #define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
       P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(batchNormForward), P(batchNormBackward), P(gelu),   P(geluGrad),
-      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(gatherRows),    P(scatterAddRows), P(biasRows), P(im2col),  P(col2im),
-      P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
+      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(gatherRows),    P(scatterAddRows), P(biasRows),       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);

@@ -43,20 +43,7 @@ void attentionForward(const float* q, const float* k, const float* v, const floa
 #pragma omp parallel for schedule(static) if (LL >= (1 << 15))
       for (int64_t i = 0; i < L; i++) {
         float* row = p + i * L;
-        float mx = -std::numeric_limits<float>::infinity();
-        for (int64_t j = 0; j < L; j++) {
-          const float s = mrow ? row[j] * scale + mrow[j] : row[j] * scale;
-          row[j] = s;
-          mx = s > mx ? s : mx;
-        }
-        double sum = 0;
-        for (int64_t j = 0; j < L; j++) {
-          const float e = std::exp(row[j] - mx);
-          row[j] = e;
-          sum += e;
-        }
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j < L; j++) row[j] *= inv;
+        softmaxRow(row, row, L, scale, mrow);
         if (rate > 0) {
           uint8_t* kr = keep + bh * LL + i * L;
           float* dr = dropped.data() + i * L;

@@ -26,6 +26,8 @@ void reduce(int op, const float* x, float* out, int64_t outer, int64_t n, int64_
 void transpose(const uint32_t* x, uint32_t* out, const int32_t* shape, const int32_t* perm, int rank);
 void addN(const float* const* xs, int count, float* out, int64_t n);
 
+// One row: y = softmax(x · scale + mask) (mask may be null; x and y may be the same array).
+void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask);
 // softmax(x · scale + mask) over rows of `cols`; mask row of row r = (r / maskPeriod) % maskRows (mask may be null).
 void softmax(const float* x, float* y, int64_t rows, int64_t cols, float scale, const float* mask, int64_t maskPeriod, int64_t maskRows);
 void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols, float scale);
@@ -61,8 +63,6 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
                        float scale, float rate);
 void dropoutMask(const float* x, float* y, uint8_t* keep, int64_t n, float rate, uint64_t seed);
 void dropoutGrad(const float* dy, const uint8_t* keep, float* dx, int64_t n, float rate);
-void im2col(const float* x, float* cols, int64_t B, int64_t L, int64_t C, int64_t K);
-void col2im(const float* cols, float* dx, int64_t B, int64_t L, int64_t C, int64_t K);
 void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size);
 void maxPoolGrad(const float* dy, const int32_t* argmax, float* dx, int64_t count);
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps, float bc1,

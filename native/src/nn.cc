@@ -11,27 +11,28 @@ namespace dn {
 
 static constexpr int64_t kParallel = 1 << 15;
 
+void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < cols; j++) {
+    const float v = mask ? x[j] * scale + mask[j] : x[j] * scale;
+    y[j] = v;
+    mx = v > mx ? v : mx;
+  }
+  double sum = 0;
+  for (int64_t j = 0; j < cols; j++) {
+    const float e = std::exp(y[j] - mx);
+    y[j] = e;
+    sum += e;
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t j = 0; j < cols; j++) y[j] *= inv;
+}
+
 void softmax(const float* x, float* y, int64_t rows, int64_t cols, float scale, const float* mask, int64_t maskPeriod,
              int64_t maskRows) {
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
   for (int64_t r = 0; r < rows; r++) {
-    const float* px = x + r * cols;
-    float* py = y + r * cols;
-    const float* pm = mask ? mask + ((r / maskPeriod) % maskRows) * cols : nullptr;
-    float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < cols; j++) {
-      const float v = pm ? px[j] * scale + pm[j] : px[j] * scale;
-      py[j] = v;
-      mx = v > mx ? v : mx;
-    }
-    double sum = 0;
-    for (int64_t j = 0; j < cols; j++) {
-      const float e = std::exp(py[j] - mx);
-      py[j] = e;
-      sum += e;
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int64_t j = 0; j < cols; j++) py[j] *= inv;
+    softmaxRow(x + r * cols, y + r * cols, cols, scale, mask ? mask + ((r / maskPeriod) % maskRows) * cols : nullptr);
   }
 }
 
@@ -229,29 +230,6 @@ void scatterAddRows(const float* dy, const int32_t* ids, float* out, int64_t cou
 void biasRows(float* out, const float* bias, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
   for (int64_t r = 0; r < rows; r++) std::memcpy(out + r * cols, bias, cols * sizeof(float));
-}
-
-// Row (b, t) of the patch matrix is x[b, t : t + K, :], which is contiguous: one copy per row.
-void im2col(const float* x, float* cols, int64_t B, int64_t L, int64_t C, int64_t K) {
-  const int64_t out = L - K + 1, width = K * C;
-#pragma omp parallel for schedule(static) if (B * out * width >= kParallel)
-  for (int64_t r = 0; r < B * out; r++) {
-    const int64_t b = r / out, t = r % out;
-    std::memcpy(cols + r * width, x + (b * L + t) * C, width * sizeof(float));
-  }
-}
-
-void col2im(const float* cols, float* dx, int64_t B, int64_t L, int64_t C, int64_t K) {
-  const int64_t out = L - K + 1, width = K * C;
-  std::memset(dx, 0, B * L * C * sizeof(float));
-#pragma omp parallel for schedule(static) if (B * out * width >= kParallel)
-  for (int64_t b = 0; b < B; b++) {
-    for (int64_t t = 0; t < out; t++) {
-      const float* src = cols + (b * out + t) * width;
-      float* dst = dx + (b * L + t) * C;
-      for (int64_t j = 0; j < width; j++) dst[j] += src[j];
-    }
-  }
 }
 
 void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size) {
