@@ -343,4 +343,5 @@ test('bad input to the addon is an error naming the function, not a crash', opts
   assert.throws(() => a.gelu(new Int32Array(2), new Float32Array(2)), /gelu: argument 0 has the wrong element type/);
   assert.throws(() => a.unary(0, new Float32Array(3), new Float32Array(2), 0), /unary: output length differs/);
   assert.throws(() => a.layerNorm(new Float32Array(2)), /layerNorm: expected 9 arguments, got 1/);
+  assert.throws(() => a.geluGrad(new Float32Array(4), new Float32Array(4), new Float32Array(3)), /geluGrad: argument 2 has 3 elements, expected 4/);
 });

@@ -26,6 +26,15 @@ function bytes(t: tf.Tensor): Uint8Array {
   return (tf.backend() as MathBackendCPU).data.get(t.dataId).values as Uint8Array;
 }
 
+/** Token ids as int32 values, each checked to index a table of `rows` rows. */
+function tableIds(ids: tf.Tensor, rows: number): Int32Array {
+  const idv = ints(ids);
+  for (let i = 0; i < idv.length; i++) {
+    if (idv[i] < 0 || idv[i] >= rows) throw new Error(`embedding: id ${idv[i]} at position ${i} is outside the table (${rows} rows)`);
+  }
+  return idv;
+}
+
 const f32 = (values: Float32Array, shape: number[]) => tf.tensor(values, shape, 'float32');
 const ONE = new Int32Array(1);
 
@@ -233,10 +242,7 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient scatter-adds rows (repeated ids accumulate). */
 export const embeddingRows = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
   const [rows, dim] = table.shape as [number, number];
-  const idv = ints(ids);
-  for (let i = 0; i < idv.length; i++) {
-    if (idv[i] < 0 || idv[i] >= rows) throw new Error(`embedding: id ${idv[i]} at position ${i} is outside the table (${rows} rows)`);
-  }
+  const idv = tableIds(ids, rows);
   save([ids]);
   const out = new Float32Array(idv.length * dim);
   if (out.length) addon().gatherRows(vals(table), idv, out, dim);
@@ -290,10 +296,7 @@ export function embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tens
   const out = L - kernel + 1;
   if (out < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
   if (w.shape[0] !== kernel * D) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × embedding width ${D}`);
-  const idv = ints(ids);
-  for (let i = 0; i < idv.length; i++) {
-    if (idv[i] < 0 || idv[i] >= V) throw new Error(`embedding: id ${idv[i]} at position ${i} is outside the table (${V} rows)`);
-  }
+  const idv = tableIds(ids, V);
   const op = tf.customGrad(((et: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = new Float32Array(B * out * O);
     if (y.length) addon().embedConv1dForward(idv, vals(et), vals(wt), vals(bt), y, B, L, V, D, kernel, O);

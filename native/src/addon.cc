@@ -43,6 +43,19 @@ struct Args {
     return data;
   }
   float* f32(size_t i, size_t* len = nullptr) const { return static_cast<float*>(array(i, napi_float32_array, len)); }
+  // A float32 array of exactly n elements (the element-wise kernels' outputs and second inputs).
+  float* f32n(size_t i, size_t n) const {
+    size_t len;
+    float* p = f32(i, &len);
+    if (len != n) fail("argument " + std::to_string(i) + " has " + std::to_string(len) + " elements, expected " + std::to_string(n));
+    return p;
+  }
+  uint8_t* u8n(size_t i, size_t n) const {
+    size_t len;
+    uint8_t* p = u8(i, &len);
+    if (len != n) fail("argument " + std::to_string(i) + " has " + std::to_string(len) + " elements, expected " + std::to_string(n));
+    return p;
+  }
   const float* f32OrNull(size_t i) const { return isNull(i) ? nullptr : f32(i); }
   uint8_t* u8(size_t i, size_t* len = nullptr) const { return static_cast<uint8_t*>(array(i, napi_uint8_array, len)); }
   int32_t* i32(size_t i, size_t* len = nullptr) const { return static_cast<int32_t*>(array(i, napi_int32_array, len)); }
@@ -182,26 +195,26 @@ FN(batchNormBackward, 10, {
 FN(gelu, 2, {
   size_t n;
   const float* x = a.f32(0, &n);
-  dn::gelu(x, a.f32(1), static_cast<int64_t>(n));
+  dn::gelu(x, a.f32n(1, n), static_cast<int64_t>(n));
 })
 
 // geluGrad(x, dy, dx)
 FN(geluGrad, 3, {
   size_t n;
   const float* x = a.f32(0, &n);
-  dn::geluGrad(x, a.f32(1), a.f32(2), static_cast<int64_t>(n));
+  dn::geluGrad(x, a.f32n(1, n), a.f32n(2, n), static_cast<int64_t>(n));
 })
 
 // dropoutMask(x, y, keep: Uint8Array, rate, seed) and dropoutGrad(dy, keep, dx, rate)
 FN(dropoutMask, 5, {
   size_t n;
   const float* x = a.f32(0, &n);
-  dn::dropoutMask(x, a.f32(1), a.u8(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)), static_cast<uint64_t>(a.num(4)));
+  dn::dropoutMask(x, a.f32n(1, n), a.u8n(2, n), static_cast<int64_t>(n), static_cast<float>(a.num(3)), static_cast<uint64_t>(a.num(4)));
 })
 FN(dropoutGrad, 4, {
   size_t n;
   const float* dy = a.f32(0, &n);
-  dn::dropoutGrad(dy, a.u8(1), a.f32(2), static_cast<int64_t>(n), static_cast<float>(a.num(3)));
+  dn::dropoutGrad(dy, a.u8n(1, n), a.f32n(2, n), static_cast<int64_t>(n), static_cast<float>(a.num(3)));
 })
 
 // attentionForward(q, k, v, mask | null, ctx, probs, keep, B, L, H, D, scale, rate, seed)
@@ -266,7 +279,7 @@ FN(maxPoolGrad, 3, {
 FN(adamw, 11, {
   size_t n;
   float* p = a.f32(0, &n);
-  dn::adamw(p, a.f32(1), a.f32(2), a.f32(3), static_cast<int64_t>(n), static_cast<float>(a.num(4)),
+  dn::adamw(p, a.f32n(1, n), a.f32n(2, n), a.f32n(3, n), static_cast<int64_t>(n), static_cast<float>(a.num(4)),
             static_cast<float>(a.num(5)), static_cast<float>(a.num(6)), static_cast<float>(a.num(7)),
             static_cast<float>(a.num(8)), static_cast<float>(a.num(9)), static_cast<float>(a.num(10)));
 })
