@@ -91,7 +91,7 @@ smoke: setup
 	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv && \
 	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/06_summary.ipynb; do \
 	  echo "smoke: executing $$nb"; \
-	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv \
+	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv DNABERT_DOWNLOAD=0 \
 	    $(NBEXEC) --ExecutePreprocessor.timeout=600 --output-dir $$tmp/executed $$(basename $$nb) ) \
 	    || { echo "smoke: $$nb failed"; exit 1; }; \
 	done && node --import tsx test/smoke/check.ts $$tmp && echo "smoke: notebooks executed"

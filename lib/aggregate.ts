@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { MODELS, type ModelName } from './config.js';
-import { PAPER_DATASETS } from './data/registry.js';
+import { datasetFor, PAPER_DATASETS } from './data/registry.js';
 import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
 import { readRecord, type RunRecord } from './runner.js';
 
@@ -51,12 +51,28 @@ export interface Table2Cell {
   backends: string[];
   /** How the data was split, from the records (e.g. a holdout of a single table, not the official split). */
   splits: string[];
+  /** The paper's value for the dataset the row stands for (a stand-in row shows its dataset's, for comparison). */
   paper: { mean: number; std: number } | null;
 }
 
-/** Cells for the paper's five datasets (in Table 2 order, shown as missing where there are no runs), then any other dataset with records, × every model. */
+/**
+ * The rows of Table 2: the paper's five datasets in its order, each followed by the stand-ins recorded
+ * for it (e.g. `human_nontata_promoters.test-split`, a holdout of its test split); a paper dataset
+ * without records is shown as missing unless a stand-in takes its place. Then any other dataset.
+ */
+export function table2Rows(keys: string[]): string[] {
+  const rows: string[] = [];
+  for (const d of PAPER_DATASETS) {
+    const standIns = keys.filter((k) => k !== d.name && datasetFor(k)?.name === d.name).sort();
+    if (keys.includes(d.name) || !standIns.length) rows.push(d.name);
+    rows.push(...standIns);
+  }
+  return [...rows, ...[...new Set(keys)].filter((k) => !rows.includes(k)).sort()];
+}
+
+/** Cells for every row of Table 2 (see table2Rows) × every model. */
 export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
-  const datasets = [...new Set([...PAPER_DATASETS.map((d) => d.name), ...records.map((r) => r.dataset)])];
+  const datasets = table2Rows(records.map((r) => r.dataset));
   const cells: Table2Cell[] = [];
   for (const dataset of datasets) {
     for (const model of MODELS) {
@@ -75,7 +91,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         warnings,
         backends: [...new Set(done.map((r) => r.backend.name))],
         splits: [...new Set(done.map((r) => r.data?.split ?? 'unknown'))],
-        paper: PAPER_TABLE2[dataset]?.[model] ?? null,
+        paper: PAPER_TABLE2[datasetFor(dataset)?.name ?? dataset]?.[model] ?? null,
       });
     }
   }

@@ -22,6 +22,8 @@ export interface FetchFileOptions {
   quiet?: boolean;
   label?: string;
   headers?: Record<string, string>;
+  /** Give up when the server has not answered (status and headers) within this many ms (default 60 s). */
+  answerTimeoutMs?: number;
 }
 
 /** Download `url` to `dest`; returns the number of bytes of the complete file. */
@@ -33,10 +35,16 @@ export async function fetchFile(url: string, dest: string, opts: FetchFileOption
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (have > 0) headers.range = `bytes=${have}-`;
   let res: Response;
+  const answerTimeout = opts.answerTimeoutMs ?? 60_000;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${answerTimeout / 1000} s`)), answerTimeout);
   try {
-    res = await fetch(url, { headers, redirect: 'follow' });
+    res = await fetch(url, { headers, redirect: 'follow', signal: abort.signal });
   } catch (e) {
-    throw new Error(`network error fetching ${url} (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}); are you offline?`);
+    const why = abort.signal.aborted ? (abort.signal.reason as Error).message : ((e as Error & { cause?: Error }).cause?.message ?? (e as Error).message);
+    throw new Error(`network error fetching ${url} (${why}); are you offline?`);
+  } finally {
+    clearTimeout(timer);
   }
   if (res.status === 416 && have > 0) {
     // The partial file is already complete (or stale): start over once.

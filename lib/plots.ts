@@ -87,22 +87,39 @@ export function confusionFigure(title: string, classes: string[], records: RunRe
   };
 }
 
+/** A dataset's axis label: long names broken over two lines, and a stand-in (not the official split) marked as a holdout. */
+export function datasetAxisLabel(dataset: string, splits: string[]): string {
+  const [name, ...rest] = dataset.split('.');
+  const holdout = splits.some((s) => s.includes('not the official split'));
+  return [name, [rest.join('.'), holdout ? '(holdout)' : ''].filter(Boolean).join(' ')].filter(Boolean).join('<br>');
+}
+
 /** Grouped bars of F1 (mean ± std) per dataset and model, ours beside the paper's. */
 export function table2Figure(cells: Table2Cell[]): Figure {
   const datasets = [...new Set(cells.map((c) => c.dataset))];
+  const labels = datasets.map((d) => datasetAxisLabel(d, cells.filter((c) => c.dataset === d).flatMap((c) => c.splits)));
   const data: Record<string, unknown>[] = [];
   for (const m of MODELS) {
     const mine = datasets.map((d) => cells.find((c) => c.dataset === d && c.model === m)!);
     data.push({
-      type: 'bar', name: `${MODEL_LABELS[m]} (ours)`, x: datasets, y: mine.map((c) => (c.f1.n ? c.f1.mean : null)),
+      type: 'bar', name: `${MODEL_LABELS[m]} (ours)`, x: labels, y: mine.map((c) => (c.f1.n ? c.f1.mean : null)),
       error_y: { type: 'data', array: mine.map((c) => (Number.isFinite(c.f1.std) ? c.f1.std : 0)), visible: true },
       marker: { color: MODEL_COLORS[m] },
     });
     data.push({
-      type: 'bar', name: `${MODEL_LABELS[m]} (paper)`, x: datasets, y: mine.map((c) => c.paper?.mean ?? null),
+      type: 'bar', name: `${MODEL_LABELS[m]} (paper)`, x: labels, y: mine.map((c) => c.paper?.mean ?? null),
       error_y: { type: 'data', array: mine.map((c) => c.paper?.std ?? 0), visible: true },
       marker: { color: MODEL_COLORS[m], opacity: 0.35, pattern: { shape: '/' } },
     });
   }
-  return { data, layout: { title: { text: 'Test F1 (%), mean ± std over seeds — ours and the paper’s' }, barmode: 'group', yaxis: { title: { text: 'F1 (%)' }, range: [0, 100] } } };
+  return {
+    data,
+    layout: {
+      title: { text: 'Test F1 (%), mean ± std over seeds — ours and the paper’s' },
+      barmode: 'group',
+      // automargin: the axis grows to fit the dataset names instead of cutting them at the edge
+      xaxis: { automargin: true },
+      yaxis: { title: { text: 'F1 (%)' }, range: [0, 100] },
+    },
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Progress reporting for long work: a live bar on a terminal (cli-progress), and a line every ~10 %
- * where output is not a terminal (notebooks, CI logs), so logs stay readable.
+ * (notebooks: every 25 %) where output is not a terminal (notebooks, CI logs), so logs stay readable.
  */
 import cliProgress from 'cli-progress';
 
@@ -11,6 +11,14 @@ export interface Progress {
 }
 
 let defaultStream: NodeJS.WriteStream = process.stderr;
+let everyPct = 10;
+
+/** Off a terminal, one line per this many percent (default 10); returns the previous setting. */
+export function setProgressEvery(pct: number): number {
+  const previous = everyPct;
+  everyPct = pct;
+  return previous;
+}
 
 /** Where progress goes by default (stderr; notebooks use stdout so it is not shown as an error). */
 export function setProgressStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
@@ -32,12 +40,13 @@ export function progress(label: string, total: number, unit = '', stream: NodeJS
     };
   }
   const start = Date.now();
-  let nextPct = 10;
+  const every = everyPct;
+  let nextPct = every;
   return {
     update(done, info) {
       const pct = total > 0 ? (100 * done) / total : 100;
       if (pct + 1e-9 < nextPct) return;
-      while (nextPct <= pct) nextPct += 10;
+      while (nextPct <= pct) nextPct += every;
       const secs = (Date.now() - start) / 1000;
       const eta = done > 0 && total > done ? `, ETA ${((secs / done) * (total - done)).toFixed(0)} s` : '';
       const extra = info ? ' ' + Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ') : '';

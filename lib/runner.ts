@@ -22,9 +22,10 @@ import { loadCheckpoint } from './checkpoint/hf.js';
 import { pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
 import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
 import { linearWarmupDecay } from './optim.js';
-import { predictRows, train, type LabelledRows, type TrainResult } from './train.js';
+import { predictRows, train, type LabelledRows, type TrainOptions, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
-import { setProgressStream } from './progress.js';
+import { setProgressEvery, setProgressStream } from './progress.js';
+import { portablePath } from './paths.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -51,7 +52,10 @@ export interface RunRecord {
   seed: number;
   profile: string;
   data?: {
+    /** Reader and portable path (lib/paths.ts): never an absolute path. */
     source: string;
+    /** Content checksum of the data (see Dataset.sha256). */
+    sha256: string;
     split: string;
     validation: string;
     classes: string[];
@@ -113,11 +117,11 @@ export function readRecord(path: string): RunRecord | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunRecord) : null;
 }
 
-function rows(model: ModelAdapter, s: LabelledSequences): LabelledRows {
+export function rows(model: ModelAdapter, s: LabelledSequences): LabelledRows {
   return { enc: model.encode(s.seqs), labels: s.labels };
 }
 
-interface Prepared {
+export interface Prepared {
   ds: Dataset;
   train: LabelledSequences;
   valid: LabelledSequences;
@@ -125,7 +129,8 @@ interface Prepared {
   validation: string;
 }
 
-function prepareData(spec: RunSpec, p: Profile): Prepared {
+/** The run's data: the dataset, and the seeded validation split and caps of the profile. */
+export function prepareData(spec: Pick<RunSpec, 'dataset' | 'seed'>, p: Profile): Prepared {
   const ds = loadDataset(spec.dataset, { testFraction: p.data.holdoutTestFraction, holdoutSeed: p.data.holdoutSeed });
   if (ds.classes.length !== 2) throw new Error(`${ds.name}: ${ds.classes.length} classes; the paper's models are binary classifiers`);
   // The authors split validation from train with the run's seed.
@@ -140,7 +145,8 @@ function prepareData(spec: RunSpec, p: Profile): Prepared {
   };
 }
 
-async function buildModel(spec: RunSpec, p: Profile, data: Prepared): Promise<{ adapter: ModelAdapter; config: Profile['cnn'] | Profile['dnabert'] }> {
+/** The run's model, freshly initialised (or loaded from the pretrained checkpoint), and its training configuration. */
+export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed'>, p: Profile, data: Prepared): Promise<{ adapter: ModelAdapter; config: Profile['cnn'] | Profile['dnabert'] }> {
   if (spec.model === 'cnn') {
     const lengths = data.train.seqs.map((s) => s.length);
     const maxLen = Math.max(...lengths);
@@ -155,6 +161,13 @@ async function buildModel(spec: RunSpec, p: Profile, data: Prepared): Promise<{ 
   }
   const { model, report } = await loadCheckpoint(pretrainedDir(), { seed: spec.seed, numLabels: 2 });
   return { adapter: bertAdapter(model, { k: report.k, maxLen, attendToPadding: c.attendToPadding }), config: c };
+}
+
+/** The trainer's options for a model under a profile: DNABERT with warmup/decay and clipping, the CNN with a constant rate. */
+export function trainOptions(model: ModelName, p: Profile, seed: number): TrainOptions {
+  if (model === 'cnn') return { ...p.cnn, lr: () => p.cnn.lr, maxGradNorm: null, seed, checkpointDir: null };
+  const c = p.dnabert;
+  return { ...c, lr: (step, total) => linearWarmupDecay(step, c.peakLr, c.warmupSteps, total), maxGradNorm: c.maxGradNorm, seed, checkpointDir: null };
 }
 
 export interface RunOutcome {
@@ -202,17 +215,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   try {
     const trainRows = rows(adapter, data.train);
     const validRows = rows(adapter, data.valid);
-    const isBert = spec.model !== 'cnn';
-    const bert = p.dnabert;
-    const result = await train(adapter, trainRows, validRows, {
-      ...config,
-      lr: isBert ? (step, total) => linearWarmupDecay(step, bert.peakLr, bert.warmupSteps, total) : () => p.cnn.lr,
-      maxGradNorm: isBert ? bert.maxGradNorm : null,
-      seed: spec.seed,
-      checkpointDir: ck,
-      quiet: spec.quiet,
-      onStep: spec.onStep,
-    });
+    const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
     const testRows = rows(adapter, data.test);
     const { probs } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
     const report = evaluate(data.test.labels, probs);
@@ -226,6 +229,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     if (spec.saveModel) {
       savedModel = join(resultsDir, 'models', key, p.name, spec.model, `seed-${spec.seed}`);
       await adapter.save(savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
+      savedModel = portablePath(savedModel);
     }
     const record: RunRecord = {
       ...base,
@@ -233,6 +237,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       dataset: key,
       data: {
         source: data.ds.source,
+        sha256: data.ds.sha256,
         split: data.ds.split,
         validation: data.validation,
         classes: data.ds.classes,
@@ -272,11 +277,12 @@ export async function runMatrix(o: { dataset: string; profile: string; seeds: nu
   const log = o.log ?? ((l: string) => console.log(l));
   const records: RunRecord[] = [];
   const previous = setProgressStream(process.stdout); // progress is not an error in a notebook
+  const previousEvery = setProgressEvery(25); // a few lines per run keep an executed notebook readable
   try {
     for (const model of o.models ?? MODELS) {
       for (const seed of o.seeds) {
         const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet, saveModel: o.saveModel });
-        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('.')[0]})`;
+        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('. ')[0]})`;
         const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
         log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);
         records.push(record);
@@ -284,6 +290,7 @@ export async function runMatrix(o: { dataset: string; profile: string; seeds: nu
     }
   } finally {
     setProgressStream(previous);
+    setProgressEvery(previousEvery);
   }
   return records;
 }

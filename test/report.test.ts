@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { confusionFigure, figureHtml, table2Figure, validationCurvesFigure } from '../lib/plots.js';
 import { frameHtml, runsFrame, tokenizationExample } from '../lib/report.js';
-import { table2, table2Markdown } from '../lib/aggregate.js';
+import { table2, table2Markdown, table2Rows } from '../lib/aggregate.js';
+import { PAPER_DATASETS } from '../lib/data/registry.js';
+import { PAPER_TABLE2 } from '../lib/paper.js';
 import { resolveProfile } from '../lib/config.js';
 import type { RunRecord } from '../lib/runner.js';
 
@@ -11,7 +13,7 @@ function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
     schema: 1, status: 'done', dataset: 'human_enhancers_cohn', model, seed, profile: 'quick', config: null,
     dataConfig: resolveProfile('quick').data, backend: { name: 'wasm', device: 'cpu', tfjs: '4.22.0', line: '' },
     code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
-    data: { source: 'table t.tsv', split: 'seeded stratified holdout of table t.tsv; not the official split', validation: 'v', classes: ['negative', 'positive'], sizes: { train: 7, valid: 2, test: 10 }, trainClassCounts: [3, 4] },
+    data: { source: 'table t.tsv', sha256: 'f'.repeat(64), split: 'seeded stratified holdout of table t.tsv; not the official split', validation: 'v', classes: ['negative', 'positive'], sizes: { train: 7, valid: 2, test: 10 }, trainClassCounts: [3, 4] },
     test: { n: 10, f1: 0.5, accuracy: 0.6, precision: 0.5, recall: 0.5, mcc: 0.1, auroc: 0.7, softF1: 0.5, confusion: { tn: 3, fp: 2, fn: 5 - tp, tp }, singleClassPrediction: null },
     training: { steps: 4, epochs: 1, bestStep: 2, bestValidLoss: 0.6, stoppedEarly: false, history: [{ step: 2, epoch: 0, validLoss: 0.6, trainLoss: 0.7, lr: 1e-3 }], resumedFromStep: null, seconds: 12 },
   };
@@ -34,6 +36,21 @@ test('the Table 2 figure has ours and the paper per model, the five datasets on 
   assert.equal(ours.y[0], null, 'no runs → no bar, never a filled-in value');
   assert.match(figureHtml(fig), /Plotly\.newPlot\("fig-/);
   assert.match(table2Markdown(table2([rec('cnn', 1, 4)], 5)), /- human_enhancers_cohn: data = seeded stratified holdout of table t\.tsv; not the official split/);
+});
+
+test('Table 2 rows: a stand-in takes its dataset\'s place, with the paper\'s values beside it; the figure labels it a holdout', () => {
+  assert.deepEqual(table2Rows([]), PAPER_DATASETS.map((d) => d.name));
+  const rows = table2Rows(['my_table', 'human_nontata_promoters.test-split', 'human_enhancers_cohn', 'human_enhancers_cohn.table']);
+  assert.deepEqual(rows, ['human_nontata_promoters.test-split', 'demo_human_or_worm', 'human_enhancers_ensembl', 'demo_coding_vs_intergenomic_seqs', 'human_enhancers_cohn', 'human_enhancers_cohn.table', 'my_table']);
+  const r = { ...rec('cnn', 1, 4), dataset: 'human_nontata_promoters.test-split' };
+  const cells = table2([r], 5);
+  const cell = cells.find((c) => c.dataset === r.dataset && c.model === 'cnn')!;
+  assert.deepEqual(cell.paper, PAPER_TABLE2.human_nontata_promoters.cnn);
+  assert.equal(cells.filter((c) => c.dataset === 'human_nontata_promoters').length, 0);
+  const x = (table2Figure(cells).data[0] as { x: string[] }).x;
+  assert.equal(x[0], 'human_nontata_promoters<br>test-split (holdout)');
+  assert.equal(x[1], 'demo_human_or_worm');
+  assert.match(table2Markdown(cells), /\| human_nontata_promoters\.test-split \| 50\.0 \(n=1\) \| 83\.9 ± 1\.5 \|/);
 });
 
 test('the per-run table and the tokenization example', () => {

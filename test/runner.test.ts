@@ -1,13 +1,16 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runExperiment, type RunRecord } from '../lib/runner.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { recordPath, runExperiment, type RunRecord } from '../lib/runner.js';
 import { meanStd, table2, table2Csv, table2Markdown } from '../lib/aggregate.js';
 import { merge, resolveProfile } from '../lib/config.js';
 import { seededRng } from '../lib/random.js';
 import { selectBackend } from '../lib/backend.js';
 import { randomDna, tempDir } from './helpers.js';
+import { contentSha256 } from '../lib/data/readers.js';
+import { estimateMatrix, formatEstimate } from '../lib/estimate.js';
+import { stepsPerEpoch } from '../lib/train.js';
 
 const FIX = new URL('./fixtures/bert/tiny/', import.meta.url).pathname;
 
@@ -58,6 +61,10 @@ test('a run writes one record; a second call skips it; the same seed repeats the
     assert.ok(r.test!.f1 >= 0 && r.test!.f1 <= 1);
     assert.ok(r.training!.history.length > 0);
     assert.ok(first.path.endsWith(join('runs', 'toy', 'smoke', 'cnn', 'seed-1.json')));
+    // results travel: the data by file name and content checksum, never by an absolute path
+    assert.equal(r.data!.source, 'table toy.tsv');
+    assert.equal(r.data!.sha256, contentSha256(table));
+    assert.ok(!readFileSync(first.path, 'utf8').includes(t.path), 'no absolute path in the record');
     const again = await runExperiment(spec);
     assert.equal(again.skipped, true);
     const other = await runExperiment({ ...spec, resultsDir: join(t.path, 'b') });
@@ -79,7 +86,8 @@ test('pretrained without weights is recorded as not run; with a local checkpoint
     const spec = { dataset: table, model: 'dnabert-pretrained' as const, seed: 2, profile: 'smoke', resultsDir: join(t.path, 'r'), quiet: true };
     const missing = await runExperiment(spec);
     assert.equal(missing.record.status, 'not-run');
-    assert.match(missing.record.reason!, /not available locally/);
+    assert.match(missing.record.reason!, /not available locally \(looked in the model cache empty-cache, zhihan1996--DNA_bert_6\/a79a8fd9/);
+    assert.ok(!missing.record.reason!.includes(t.path), 'no absolute path in the reason');
     assert.equal(missing.record.test, undefined);
     process.env.DNABERT_PRETRAINED_DIR = FIX;
     const ran = await runExperiment(spec);
@@ -89,6 +97,34 @@ test('pretrained without weights is recorded as not run; with a local checkpoint
   } finally {
     if (saved.c === undefined) delete process.env.DNABERT_MODEL_CACHE; else process.env.DNABERT_MODEL_CACHE = saved.c;
     if (saved.p === undefined) delete process.env.DNABERT_PRETRAINED_DIR; else process.env.DNABERT_PRETRAINED_DIR = saved.p;
+    t.cleanup();
+  }
+});
+
+test('the expected duration is measured per model with runs left; finished runs cost nothing', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeTable(table, 160);
+    const o = { dataset: table, profile: 'smoke', seeds: [1, 2], models: ['dnabert-random'] as const, resultsDir: join(t.path, 'r') };
+    const before = await estimateMatrix(o);
+    const c = resolveProfile('smoke').dnabert;
+    const m = before.models[0];
+    assert.equal(m.pending, 2);
+    assert.ok(m.secondsPerRun! > 0 && Number.isFinite(m.secondsPerRun!));
+    assert.equal(m.steps, c.maxEpochs * stepsPerEpoch(90, c.batchSize, c.gradAccum), 'every epoch of the 90 training rows (smoke caps train at 96)');
+    assert.equal(m.forwardSequences, Math.floor(m.steps / c.evalEvery) * 22 + 48, 'each validation pass (22 rows) and the test pass (48)');
+    assert.equal(before.totalSeconds, 2 * m.secondsPerRun!);
+    assert.match(formatEstimate(before), /^expected duration: at most \d+ (s|min) \(measured on this machine; early stopping can end runs sooner\)\n {2}dnabert-random: 2 run\(s\) × ≤ \d+ s \(\d+ steps, [\d,]+ sequences evaluated\)$/);
+    for (const seed of [1, 2]) {
+      const path = recordPath(o.resultsDir, 'toy', 'smoke', 'dnabert-random', seed);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify({ status: 'done' }));
+    }
+    const after = await estimateMatrix(o);
+    assert.deepEqual([after.models[0].pending, after.totalSeconds], [0, 0]);
+    assert.match(formatEstimate(after), /dnabert-random: all runs done/);
+  } finally {
     t.cleanup();
   }
 });

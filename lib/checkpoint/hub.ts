@@ -7,9 +7,10 @@
  * copy and reports, with the remedy, when there is none.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import os from 'node:os';
 import { fetchFile, HttpError } from '../fetch.js';
+import { portablePath } from '../paths.js';
 
 export const DNABERT6_REPO = 'zhihan1996/DNA_bert_6';
 /** The paper's model id, which redirects to DNABERT6_REPO. */
@@ -85,10 +86,12 @@ export async function downloadPretrained(opts: HubDownloadOptions = {}): Promise
 }
 
 export class PretrainedUnavailableError extends Error {
-  constructor(dir: string) {
+  /** `dir`: the cache folder looked in, named in the message from the cache root (results must not carry absolute paths). */
+  constructor(dir: string, cacheRoot = modelCacheRoot()) {
+    const where = relative(cacheRoot, dir);
     super(
       `The pretrained DNABERT weights (${DNABERT6_PAPER_ID}, revision ${DNABERT6_REVISION.slice(0, 8)}) are not available locally ` +
-        `(looked in ${process.env.DNABERT_PRETRAINED_DIR ? `$DNABERT_PRETRAINED_DIR and ` : ''}${dir}). ` +
+        `(looked in ${process.env.DNABERT_PRETRAINED_DIR ? `$DNABERT_PRETRAINED_DIR and ` : ''}the model cache ${portablePath(cacheRoot)}, ${where}). ` +
         'Fetch them with `npm run model -- download` on a machine with network access, or set DNABERT_PRETRAINED_DIR ' +
         'to a folder holding config.json, vocab.txt and pytorch_model.bin.',
     );

@@ -1,60 +1,63 @@
 /**
- * `npm run data -- info <dataset name | path> [--test-fraction 0.3] [--seed 0]`
- *   classes, counts per split and class, length and GC statistics.
- * `npm run data -- download <name> [--root DIR] [--force]`
- *   fetch a Genomic Benchmarks dataset into the cache (default ~/.genomic_benchmarks).
- * `npm run data -- list`
- *   the registry, with where each dataset is found locally.
+ * `npm run data -- list`                                   the registry, with where each dataset is found
+ * `npm run data -- info <name | path> [--test-fraction F] [--seed N]`   classes, counts, lengths, GC
+ * `npm run data -- download <name> [--root DIR] [--force]` fetch a dataset into the cache
  */
-import { parseArgs } from 'node:util';
 import { DATASETS, expectedTotal } from '../data/registry.js';
 import { loadDataset } from '../data/load.js';
 import { classStats, formatClassStats } from '../data/stats.js';
 import { downloadDataset } from '../data/download.js';
-import { locateDataset } from '../data/readers.js';
+import { locateDataset, PACKAGE_CACHE_ROOT } from '../data/readers.js';
+import { bundledFor } from '../data/bundled.js';
+import { command, examples, fraction, integer, run } from './command.js';
 
-const USAGE = `usage:
-  npm run data -- list
-  npm run data -- info <dataset name | path> [--test-fraction F] [--seed N]
-  npm run data -- download <dataset name> [--root DIR] [--force]`;
+const cmd = command('data', 'Genomic Benchmarks datasets: list them, describe one, or download one.');
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    root: { type: 'string' },
-    force: { type: 'boolean', default: false },
-    'test-fraction': { type: 'string' },
-    seed: { type: 'string' },
-  },
-});
-const [command, target] = positionals;
+examples(
+  cmd.command('list')
+    .description('the nine datasets, their classes and sizes, and where each is found locally')
+    .action(() => {
+      for (const d of DATASETS) {
+        const where = locateDataset(d.name);
+        const bundled = bundledFor(d.name);
+        const n = expectedTotal(d, 'train');
+        console.log(
+          `${d.paperOrder ? `[paper ${d.paperOrder}]` : '         '} ${d.name.padEnd(34)} classes ${d.classes.join('/')}` +
+            `${n !== null ? `, train ${n}, test ${expectedTotal(d, 'test')}` : ''} — ${where ? `found in ${where}` : 'not downloaded'}` +
+            (bundled ? `; bundled: ${bundled.path}` : ''),
+        );
+      }
+    }),
+  ['npm run data -- list'],
+);
 
-try {
-  if (command === 'list') {
-    for (const d of DATASETS) {
-      const where = locateDataset(d.name);
-      const n = expectedTotal(d, 'train');
-      console.log(
-        `${d.paperOrder ? `[paper ${d.paperOrder}]` : '         '} ${d.name.padEnd(34)} classes ${d.classes.join('/')}` +
-          `${n !== null ? `, train ${n}, test ${expectedTotal(d, 'test')}` : ''} — ${where ? `found in ${where}` : 'not downloaded'}`,
-      );
-    }
-  } else if (command === 'info' && target) {
-    const ds = loadDataset(target, {
-      testFraction: values['test-fraction'] ? Number(values['test-fraction']) : undefined,
-      holdoutSeed: values.seed ? Number(values.seed) : undefined,
-    });
-    console.log(`${ds.name}: ${ds.source}\nsplit: ${ds.split}\nclasses (index = sorted position): ${ds.classes.map((c, i) => `${i}=${c}`).join(', ')}\n`);
-    console.log(formatClassStats(`train (${ds.train.seqs.length} sequences)`, classStats(ds.train, ds.classes)) + '\n');
-    console.log(formatClassStats(`test (${ds.test.seqs.length} sequences)`, classStats(ds.test, ds.classes)));
-  } else if (command === 'download' && target) {
-    const dir = await downloadDataset(target, { root: values.root, force: values.force });
-    console.log(`${target} is ready in ${dir}`);
-  } else {
-    console.error(USAGE);
-    process.exitCode = 2;
-  }
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exitCode = 1;
-}
+examples(
+  cmd.command('info')
+    .description('classes, counts per split and class, length and GC statistics of a dataset or table')
+    .argument('<dataset>', 'registry name, dataset folder, or labelled table (.tsv/.csv[.gz])')
+    .option('--test-fraction <f>', 'held-out test fraction when the dataset is a single table', fraction, 0.3)
+    .option('--seed <n>', 'seed of that holdout', integer(0), 0)
+    .action((target: string, o: { testFraction: number; seed: number }) => {
+      const ds = loadDataset(target, { testFraction: o.testFraction, holdoutSeed: o.seed });
+      console.log(`${ds.name}: ${ds.source}\nsplit: ${ds.split}\nclasses (index = sorted position): ${ds.classes.map((c, i) => `${i}=${c}`).join(', ')}\n`);
+      console.log(formatClassStats(`train (${ds.train.seqs.length} sequences)`, classStats(ds.train, ds.classes)) + '\n');
+      console.log(formatClassStats(`test (${ds.test.seqs.length} sequences)`, classStats(ds.test, ds.classes)));
+    }),
+  ['npm run data -- info human_nontata_promoters', 'npm run data -- info data/bundled/human_nontata_promoters.test-split.tsv.gz --test-fraction 0.3 --seed 0'],
+);
+
+examples(
+  cmd.command('download')
+    .description('fetch a dataset from its Zenodo archive (DNABERT_DATA_URL overrides the address), check it, and move it into place')
+    .argument('<dataset>', 'registry name')
+    .option('--root <dir>', 'folder that will hold <dataset>/', PACKAGE_CACHE_ROOT)
+    .option('--force', 'replace an existing copy', false)
+    .action(async (target: string, o: { root: string; force: boolean }) => {
+      const dir = await downloadDataset(target, { root: o.root, force: o.force });
+      console.log(`${target} is ready in ${dir}`);
+    }),
+  ['npm run data -- download human_nontata_promoters', 'npm run data -- download demo_human_or_worm --root data'],
+);
+
+examples(cmd, ['npm run data -- list', 'npm run data -- info human_nontata_promoters', 'npm run data -- download human_nontata_promoters', 'npm run data -- info --help']);
+await run(cmd);

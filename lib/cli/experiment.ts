@@ -1,40 +1,38 @@
 /**
- * `npm run experiment -- --dataset <name|path> --model cnn|dnabert-random|dnabert-pretrained
- *                        --seeds 1-5 --profile quick [--results DIR]`
+ * `npm run experiment -- --dataset <name|path> --model <model> [--model …] [--seeds 1-5] [--profile quick]`
  *
  * Each (dataset, model, seed) is independent: finished runs are skipped, interrupted ones resume, so
  * runs can be spread over machines (e.g. one Slurm array task per seed) and aggregated afterwards with
  * `npm run aggregate`.
  */
-import { parseArgs } from 'node:util';
 import { MODELS, PROFILES, type ModelName } from '../config.js';
 import { parseSeeds, runExperiment } from '../runner.js';
+import { checked, collect, command, examples, Option, run } from './command.js';
 
-const USAGE = `usage: npm run experiment -- --dataset <name|path> --model ${MODELS.join('|')} [--seeds 1-5] [--profile ${PROFILES.join('|')}] [--results DIR] [--save-model]`;
-
-const { values } = parseArgs({
-  options: {
-    dataset: { type: 'string' },
-    model: { type: 'string', multiple: true },
-    seeds: { type: 'string', default: '1-5' },
-    profile: { type: 'string', default: 'quick' },
-    results: { type: 'string', default: 'results' },
-    'save-model': { type: 'boolean', default: false },
-  },
-});
-
-try {
-  if (!values.dataset || !values.model?.length) throw new Error(USAGE);
-  for (const model of values.model) {
-    if (!MODELS.includes(model as ModelName)) throw new Error(`unknown model '${model}'\n${USAGE}`);
-    for (const seed of parseSeeds(values.seeds!)) {
-      const { record, path, skipped } = await runExperiment({ dataset: values.dataset, model: model as ModelName, seed, profile: values.profile!, resultsDir: values.results, saveModel: values['save-model'] });
-      const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run: ${record.reason}`;
-      const f1 = record.test ? ` F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-      console.log(`${record.dataset} ${model} seed ${seed}: ${what}${f1} → ${path}`);
-    }
-  }
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exitCode = 1;
+function modelName(v: string): ModelName {
+  if (!MODELS.includes(v as ModelName)) throw new Error(`unknown model '${v}'; models: ${MODELS.join(', ')}.`);
+  return v as ModelName;
 }
+
+const cmd = command('experiment', 'Train and test models on a dataset, one JSON run record per (model, seed); finished runs are skipped, interrupted runs resume.')
+  .requiredOption('--dataset <name|path>', 'registry name (see npm run data -- list), a dataset folder with train/ and test/, or a labelled table (.tsv/.csv[.gz])')
+  .requiredOption('--model <model>', `model to train, repeatable: ${MODELS.join(', ')}`, collect(checked(modelName)))
+  .addOption(new Option('--seeds <list>', 'seeds, e.g. 1-5 or 1,3,5').argParser(checked(parseSeeds)).default(parseSeeds('1-5'), '1-5'))
+  .addOption(new Option('--profile <name>', 'configuration profile (lib/config.ts)').choices(PROFILES).default('quick'))
+  .option('--results <dir>', 'results folder (records under <dir>/runs/)', 'results')
+  .option('--save-model', 'save each trained model under <results>/models/ for npm run predict', false)
+  .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean }) => {
+    for (const model of o.model) {
+      for (const seed of o.seeds) {
+        const { record, path, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.results, saveModel: o.saveModel });
+        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run: ${record.reason}`;
+        const f1 = record.test ? ` F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
+        console.log(`${record.dataset} ${model} seed ${seed}: ${what}${f1} → ${path}`);
+      }
+    }
+  });
+examples(cmd, [
+  'npm run experiment -- --dataset human_nontata_promoters --model cnn --model dnabert-random --seeds 1-5',
+  'npm run experiment -- --dataset data/bundled/human_nontata_promoters.test-split.tsv.gz --model cnn --profile paper',
+]);
+await run(cmd);

@@ -9,7 +9,6 @@
  * FASTA input is streamed; progress (records, bases, bases/s) goes to stderr.
  */
 import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import Papa from 'papaparse';
 import { selectBackend, describeBackend } from '../backend.js';
@@ -19,8 +18,7 @@ import { bertAdapter, cnnAdapter, type ModelAdapter } from '../models.js';
 import { readFasta, openText } from '../data/fasta.js';
 import { SEQ_COLUMNS } from '../data/readers.js';
 import { modelScorer, scan, type RecordScore, type WindowScore } from '../predict.js';
-
-const USAGE = 'usage: npm run predict -- --model <dir> --input <file.fa|file.fa.gz|file.tsv|-> [--output out.tsv] [--batch N] [--logits] [--windows out.bed] [--window BP] [--stride BP] [--max-len N]';
+import { command, examples, integer, run } from './command.js';
 
 interface Loaded {
   adapter: ModelAdapter;
@@ -122,45 +120,27 @@ export async function predict(o: PredictOptions): Promise<{ records: number; bas
   return { ...result, seconds };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      input: { type: 'string' },
-      output: { type: 'string' },
-      batch: { type: 'string' },
-      logits: { type: 'boolean', default: false },
-      windows: { type: 'string' },
-      window: { type: 'string' },
-      stride: { type: 'string' },
-      'max-len': { type: 'string' },
-    },
-  });
-  if (!values.model || !values.input) throw new Error(USAGE);
-  const num = (v: string | undefined, name: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${v}'`);
-    return n;
-  };
-  const info = await selectBackend();
-  process.stderr.write(`${describeBackend(info)}\n`);
-  await predict({
-    model: values.model,
-    input: values.input,
-    output: values.output,
-    batch: num(values.batch, 'batch'),
-    logits: values.logits,
-    windows: values.windows,
-    window: num(values.window, 'window'),
-    stride: num(values.stride, 'stride'),
-    maxLen: num(values['max-len'], 'max-len'),
-  });
+function main(): Promise<void> {
+  const cmd = command('predict', 'Score DNA with a trained model: one row per record (FASTA, plain or gzipped, or a table with a sequence column); records longer than the model scanned with sliding windows.')
+    .requiredOption('--model <dir>', 'a model saved by npm run experiment -- --save-model, or a Hugging Face BERT sequence classifier over k-mers')
+    .requiredOption('--input <file>', 'FASTA (.fa, .fasta, .gz), table (.tsv/.csv[.gz]) with a sequence column, or - for FASTA on stdin')
+    .option('--output <file>', 'TSV of per-record scores (default: stdout)')
+    .option('--batch <n>', 'windows per forward pass', integer(1), 32)
+    .option('--logits', "add the first window's logits to each row", false)
+    .option('--windows <file>', "BED-like file of every window's score (id, start, end, score)")
+    .option('--window <bp>', "window length in bp (default: the model's full length)", integer(1))
+    .option('--stride <bp>', 'step between windows in bp (default: half the window)', integer(1))
+    .option('--max-len <n>', "token positions of a BERT model (default: the checkpoint's)", integer(3))
+    .action(async (o: { model: string; input: string; output?: string; batch: number; logits: boolean; windows?: string; window?: number; stride?: number; maxLen?: number }) => {
+      const info = await selectBackend();
+      process.stderr.write(`${describeBackend(info)}\n`);
+      await predict(o);
+    });
+  examples(cmd, [
+    'npm run predict -- --model results/models/human_nontata_promoters.test-split/quick/cnn/seed-1 --input seqs.fa.gz --output scores.tsv',
+    'zcat chrX.fa.gz | npm run predict -- --model <dir> --input - --windows windows.bed --stride 50',
+  ]);
+  return run(cmd);
 }
 
-if (process.argv[1]?.endsWith('predict.ts')) {
-  main().catch((e: Error) => {
-    console.error(`error: ${e.message}`);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[1]?.endsWith('predict.ts')) await main();

@@ -18,8 +18,10 @@ export interface Dataset {
   classes: string[];
   train: LabelledSequences;
   test: LabelledSequences;
-  /** Where the data came from (reader and path). */
+  /** Where the data came from (reader and a portable path: see lib/paths.ts). */
   source: string;
+  /** sha256 of the content: a table's text, or a folder's sorted file names and contents (interval datasets: the fetched sequences). */
+  sha256: string;
   /** How train and test were obtained, recorded with every result. */
   split: string;
 }

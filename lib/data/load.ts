@@ -6,18 +6,23 @@
  * - a folder with `train/` and `test/`: read as the full-sequence layout;
  * - a table file (.tsv/.csv, optionally .gz): one labelled set, split into a seeded, stratified
  *   train/test holdout that every result records.
+ *
+ * `resolveDataset` adds what notebooks need: an optional download, and the bundled real-data stand-in.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { findDataset } from './registry.js';
-import { datasetForFile, defaultRoots, locateDataset, readDatasetFolder, readFolderDataset, readTable, type TableOptions } from './readers.js';
+import { defaultRoots, locateDataset, readDatasetFolder, readFolderDataset, readTable, type TableOptions } from './readers.js';
 import { stratifiedHoldout } from './splits.js';
+import { bundledFor, bundledTablePath } from './bundled.js';
+import { downloadDataset, DownloadError } from './download.js';
+import { findProjectRoot, portablePath } from '../paths.js';
 
 export class DatasetUnavailableError extends Error {
   constructor(public readonly dataset: string, roots: string[]) {
     super(
-      `Dataset '${dataset}' is not available locally (looked in ${roots.join(', ')}). ` +
+      `Dataset '${dataset}' is not available locally (looked in ${roots.map(portablePath).join(', ')}). ` +
         `Download it with \`npm run data -- download ${dataset}\`, place it by hand as <root>/${dataset}/{train,test}/<class>/<id>.txt, ` +
         `or pass the path of a labelled table.`,
     );
@@ -33,21 +38,27 @@ export interface LoadOptions extends TableOptions {
 }
 
 /**
- * A relative path that does not exist from the working directory is tried from DNABERT_PROJECT_ROOT
- * (set by the Makefile), so `make reproduce DATA_…=data/x.tsv` works although notebooks run in notebooks/.
+ * A relative path that does not exist from the working directory is tried from the project root, so
+ * `make reproduce DATA_…=data/x.tsv` works although notebooks run in notebooks/.
  */
 export function resolveDataPath(p: string): string {
-  const root = process.env.DNABERT_PROJECT_ROOT;
+  const root = findProjectRoot();
   if (existsSync(p) || isAbsolute(p) || !root) return p;
   return existsSync(join(root, p)) ? join(root, p) : p;
 }
 
-/** The name results are filed under, without reading the data: the registry name, a folder's name, or a table's name (a registry name it starts with, else the file name without extensions). */
+/**
+ * The name results are filed under, without reading the data: the registry name for the official
+ * dataset, a folder's name, or a table's file name without extensions. A table is always a holdout,
+ * never the official split, so its name never equals a registry name: `human_nontata_promoters.tsv`
+ * is filed as `human_nontata_promoters.table`.
+ */
 export function datasetKey(nameOrPathIn: string): string {
   const nameOrPath = resolveDataPath(nameOrPathIn);
   if (findDataset(nameOrPath) && !existsSync(nameOrPath)) return nameOrPath;
   if (existsSync(nameOrPath) && statSync(nameOrPath).isDirectory()) return basename(nameOrPath);
-  return datasetForFile(nameOrPath)?.name ?? basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
+  const stem = basename(nameOrPath).replace(/\.(tsv|csv|txt)(\.gz)?$/, '');
+  return findDataset(stem) ? `${stem}.table` : stem;
 }
 
 export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Dataset {
@@ -69,12 +80,60 @@ export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Datas
   return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name: datasetKey(nameOrPath) });
 }
 
-/** Load a dataset, or say why it is unavailable (a missing dataset is not an error in notebooks). */
-export function tryLoadDataset(nameOrPath: string, opts: LoadOptions = {}): { dataset: Dataset | null; problem: string | null } {
+export interface ResolvedData {
+  /** What to hand to the runner: the registry name, or the path of the data actually used; null where there is none. */
+  data: string | null;
+  dataset: Dataset | null;
+  /** How the data was obtained where that is not simply "found": a download, or the bundled stand-in. */
+  notes: string[];
+  /** Why there is no data (null when there is). */
+  problem: string | null;
+}
+
+export interface ResolveOptions extends LoadOptions {
+  /** Try to download a missing registry dataset (default false). */
+  download?: boolean;
+  /** Where a download goes (default the Python package's cache), and from where (default Zenodo or DNABERT_DATA_URL). */
+  downloadRoot?: string;
+  downloadUrl?: string;
+  /** Quiet download (no progress). */
+  quiet?: boolean;
+}
+
+/**
+ * The data a notebook trains on. A path is read as given. A registry name is the official dataset when
+ * it is present or (with `download`) can be downloaded; otherwise its bundled real-data stand-in, if the
+ * project ships one (see bundled.ts), split into a seeded, stratified holdout that the records name;
+ * otherwise nothing, with the reason. Errors other than unavailability (a corrupt copy, a bad path) are thrown.
+ */
+export async function resolveDataset(nameOrPath: string, opts: ResolveOptions = {}): Promise<ResolvedData> {
+  const isName = !!findDataset(nameOrPath) && !existsSync(resolveDataPath(nameOrPath));
+  if (!isName) return { data: nameOrPath, dataset: loadDataset(nameOrPath, opts), notes: [], problem: null };
+  const notes: string[] = [];
+  let reason: string;
   try {
-    return { dataset: loadDataset(nameOrPath, opts), problem: null };
+    return { data: nameOrPath, dataset: loadDataset(nameOrPath, opts), notes, problem: null };
   } catch (e) {
-    if (e instanceof DatasetUnavailableError) return { dataset: null, problem: e.message };
-    throw e;
+    if (!(e instanceof DatasetUnavailableError)) throw e;
+    reason = e.message;
   }
+  if (opts.download) {
+    try {
+      const dir = await downloadDataset(nameOrPath, { root: opts.downloadRoot, baseUrl: opts.downloadUrl, quiet: opts.quiet });
+      notes.push(`downloaded ${nameOrPath} into ${portablePath(dir)}`);
+      return { data: nameOrPath, dataset: loadDataset(nameOrPath, { ...opts, roots: [dirname(dir)] }), notes, problem: null };
+    } catch (e) {
+      if (!(e instanceof DownloadError)) throw e;
+      reason = e.message.split('\n')[0];
+    }
+  }
+  const bundled = bundledFor(nameOrPath);
+  if (!bundled) return { data: null, dataset: null, notes, problem: reason };
+  const path = bundledTablePath(bundled);
+  notes.push(
+    `The official ${nameOrPath} dataset is not available here (${reason.split('. ')[0]}). ` +
+      `Using the bundled data, ${bundled.what} (${bundled.path}, sha256 ${bundled.sha256.slice(0, 12)}…), split into a seeded, stratified train/test holdout: ` +
+      `real DNA, but not the paper's official split.`,
+  );
+  return { data: path, dataset: loadDataset(path, opts), notes, problem: null };
 }

@@ -10,12 +10,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import Papa from 'papaparse';
 import { encodeDna, reverseComplement, SequenceError } from './dna.js';
 import { assertUniqueIds, type Dataset, type LabelledSequences } from './dataset.js';
-import { findDataset, type DatasetSpec } from './registry.js';
+import { datasetFor, findDataset, type DatasetSpec } from './registry.js';
 import { openReference } from './fasta.js';
+import { portablePath, projectPath } from '../paths.js';
 
 /** The Python package's cache, reused when it exists. */
 export const PACKAGE_CACHE_ROOT = join(os.homedir(), '.genomic_benchmarks');
@@ -69,6 +71,7 @@ export function readDatasetFolder(dir: string, name: string, opts: FolderOptions
   }
   const classes = spec ? [...spec.classes] : listDirs(join(dir, 'train'));
   const out: Partial<Record<SplitName, LabelledSequences>> = {};
+  const hash = createHash('sha256');
   for (const split of SPLITS) {
     const splitDir = join(dir, split);
     checkClassFolders(splitDir, classes);
@@ -80,7 +83,9 @@ export function readDatasetFolder(dir: string, name: string, opts: FolderOptions
       const files = readdirSync(classDir).filter((f) => f.endsWith('.txt')).sort();
       for (const f of files) {
         const path = join(classDir, f);
-        const text = readFileSync(path, 'latin1').trim();
+        const raw = readFileSync(path);
+        const text = raw.toString('latin1').trim();
+        hash.update(`${split}/${cls}/${f}\0`).update(raw).update('\0');
         ids.push(`${split}/${cls}/${f.slice(0, -4)}`);
         seqs.push(encodeDna(text, path));
         labels.push(label);
@@ -97,14 +102,15 @@ export function readDatasetFolder(dir: string, name: string, opts: FolderOptions
     assertUniqueIds(s, splitDir);
     out[split] = s;
   }
-  return { name, classes, train: out.train!, test: out.test!, source: `folder ${dir}`, split: 'official train/test' };
+  const sha256 = hash.digest('hex');
+  return { name, classes, train: out.train!, test: out.test!, source: `folder ${portablePath(dir)}`, sha256, split: 'official train/test' };
 }
 
 /**
  * Where a named dataset's folder lives: the first of `roots` that has it. Default roots: the
  * variable DNABERT_DATA_DIR, the Python package's cache (~/.genomic_benchmarks) and the project's data/.
  */
-export function defaultRoots(projectData = join(process.cwd(), 'data')): string[] {
+export function defaultRoots(projectData = projectPath('data')): string[] {
   const roots: string[] = [];
   if (process.env.DNABERT_DATA_DIR) roots.push(process.env.DNABERT_DATA_DIR);
   roots.push(PACKAGE_CACHE_ROOT, projectData);
@@ -137,11 +143,22 @@ export interface TableOptions {
 export interface LabelledTable extends LabelledSequences {
   classes: string[];
   source: string;
+  /** sha256 of the table's text (after decompression), so a gzipped and a plain copy agree. */
+  sha256: string;
+}
+
+function readBytesMaybeGz(path: string): Buffer {
+  const buf = readFileSync(path);
+  return buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
 }
 
 function readTextMaybeGz(path: string): string {
-  const buf = readFileSync(path);
-  return (buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf).toString('utf8');
+  return readBytesMaybeGz(path).toString('utf8');
+}
+
+/** sha256 (hex) of a file's content, decompressed first if it is gzipped. */
+export function contentSha256(path: string): string {
+  return createHash('sha256').update(readBytesMaybeGz(path)).digest('hex');
 }
 
 function pickColumn(fields: string[], wanted: string | undefined, defaults: string[], what: string, path: string): string {
@@ -159,7 +176,7 @@ function pickColumn(fields: string[], wanted: string | undefined, defaults: stri
 
 /** Registry dataset whose name starts the file name (e.g. human_nontata_promoters.test-split.tsv). */
 export function datasetForFile(path: string): DatasetSpec | undefined {
-  return findDataset(basename(path).split('.')[0]);
+  return datasetFor(basename(path));
 }
 
 /**
@@ -168,7 +185,8 @@ export function datasetForFile(path: string): DatasetSpec | undefined {
  */
 export function readTable(path: string, opts: TableOptions = {}): LabelledTable {
   if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`Table not found: ${path}`);
-  const text = readTextMaybeGz(path);
+  const bytes = readBytesMaybeGz(path);
+  const text = bytes.toString('utf8');
   const plain = path.replace(/\.gz$/, '');
   const delimiter = plain.endsWith('.csv') ? ',' : plain.endsWith('.tsv') || plain.endsWith('.txt') ? '\t' : '';
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, delimiter, skipEmptyLines: 'greedy' });
@@ -222,7 +240,8 @@ export function readTable(path: string, opts: TableOptions = {}): LabelledTable 
     seqs[i] = encodeDna((rows[i][seqCol] ?? '').trim(), where);
     labels[i] = toIndex(rawLabels[i]);
   }
-  const out: LabelledTable = { ids, seqs, labels, classes, source: `table ${path}` };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const out: LabelledTable = { ids, seqs, labels, classes, source: `table ${portablePath(path)}`, sha256 };
   assertUniqueIds(out, path);
   return out;
 }
@@ -284,6 +303,7 @@ export async function readIntervalDataset(dir: string, fastaPath: string, name =
   const spec = findDataset(name);
   const splits: Partial<Record<SplitName, LabelledSequences>> = {};
   let classes: string[] | null = spec ? [...spec.classes] : null;
+  const hash = createHash('sha256');
   for (const split of SPLITS) {
     const splitDir = join(dir, split);
     if (!existsSync(splitDir)) throw new Error(`${dir}: missing '${split}' folder of interval lists.`);
@@ -301,6 +321,7 @@ export async function readIntervalDataset(dir: string, fastaPath: string, name =
       const ivs = readIntervals(path);
       const s = await intervalsToSequences(ivs, fastaPath, path);
       ivs.forEach((iv, i) => {
+        hash.update(`${split}/${cls}/${iv.id}\0`).update(s[i]).update('\0');
         ids.push(`${split}/${cls}/${iv.id}`);
         seqs.push(s[i]);
         labels.push(label);
@@ -310,5 +331,5 @@ export async function readIntervalDataset(dir: string, fastaPath: string, name =
     assertUniqueIds(out, splitDir);
     splits[split] = out;
   }
-  return { name, classes: classes!, train: splits.train!, test: splits.test!, source: `intervals ${dir} + ${fastaPath}`, split: 'official train/test' };
+  return { name, classes: classes!, train: splits.train!, test: splits.test!, source: `intervals ${portablePath(dir)} + ${portablePath(fastaPath)}`, sha256: hash.digest('hex'), split: 'official train/test' };
 }

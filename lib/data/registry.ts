@@ -88,6 +88,14 @@ export function findDataset(name: string): DatasetSpec | undefined {
   return DATASETS.find((d) => d.name === name);
 }
 
+/**
+ * The registry dataset a results name or file name stands for: the dataset itself, or the one whose
+ * name it starts with (`human_nontata_promoters.test-split` → human_nontata_promoters).
+ */
+export function datasetFor(name: string): DatasetSpec | undefined {
+  return findDataset(name) ?? findDataset(name.split('.')[0]);
+}
+
 /** Look a dataset up by name, or fail with the list of known names. */
 export function getDataset(name: string): DatasetSpec {
   const spec = findDataset(name);

@@ -73,7 +73,7 @@ export function validationSplit(train: LabelledSequences, opts: { fraction?: num
  * offline copy of an official test split). The description says so, and is recorded with results.
  */
 export function stratifiedHoldout(
-  all: LabelledSequences & { classes: string[]; source: string },
+  all: LabelledSequences & Pick<Dataset, 'classes' | 'source' | 'sha256'>,
   opts: { testFraction: number; seed: number; name: string },
 ): Dataset {
   checkFraction(opts.testFraction, 'test fraction');
@@ -85,7 +85,8 @@ export function stratifiedHoldout(
     train: subset(all, kept),
     test: subset(all, held),
     source: all.source,
-    split: `seeded stratified holdout of ${all.source}: ${100 - pct}% train / ${pct}% test (seed ${opts.seed}); not the official split`,
+    sha256: all.sha256,
+    split: `seeded stratified holdout of ${all.source} (sha256 ${all.sha256.slice(0, 12)}…): ${100 - pct}% train / ${pct}% test (seed ${opts.seed}); not the official split`,
   };
 }
 

@@ -4,8 +4,9 @@
  * to show: the build log summary in native/build/status.json, or the load error.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { projectRequire } from '../resolve.js';
+import { findProjectRoot } from '../paths.js';
 
 /** Element-wise operation codes shared with native/src/kernels.h. */
 export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, square: 5, abs: 6, relu: 7, tanh: 8, sigmoid: 9, erf: 10, log1p: 11, reciprocal: 12, step: 13 } as const;
@@ -45,19 +46,6 @@ export interface NativeAddon {
   info(): { threads: number; blas: string };
 }
 
-/** The project root: DNABERT_PROJECT_ROOT, else the nearest folder above the working directory with native/binding.gyp. */
-function projectRoot(): string | null {
-  const env = process.env.DNABERT_PROJECT_ROOT;
-  if (env && existsSync(join(env, 'native', 'binding.gyp'))) return env;
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(join(dir, 'native', 'binding.gyp'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
-
 /** The addon under `root`, or null with the reason (build status, missing file or load error). */
 export function readAddon(root: string): { addon: NativeAddon | null; reason: string } {
   const file = join(root, 'native', 'build', 'Release', 'dnabert_native.node');
@@ -82,8 +70,8 @@ let cached: { addon: NativeAddon | null; reason: string } | null = null;
 /** The project's addon, or null with the reason it is unavailable (cached after the first call). */
 export function loadAddon(): { addon: NativeAddon | null; reason: string } {
   if (cached) return cached;
-  const root = projectRoot();
-  cached = root ? readAddon(root) : { addon: null, reason: 'native/binding.gyp was not found above the working directory (set DNABERT_PROJECT_ROOT)' };
+  const root = findProjectRoot();
+  cached = root ? readAddon(root) : { addon: null, reason: 'the project root (with native/) was not found above the working directory (set DNABERT_PROJECT_ROOT)' };
   return cached;
 }
 

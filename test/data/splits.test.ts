@@ -45,7 +45,7 @@ test('stratified validation keeps the class balance in both parts', () => {
 });
 
 test('stratified holdout of one labelled file', () => {
-  const all = { ...synthetic(9034, 4915), classes: ['negative', 'positive'], source: 'table x.tsv' };
+  const all = { ...synthetic(9034, 4915), classes: ['negative', 'positive'], source: 'table x.tsv', sha256: '0'.repeat(64) };
   const ds = stratifiedHoldout(all, { testFraction: 0.3, seed: 0, name: 'x' });
   assert.deepEqual(classCounts(ds.test, 2), [Math.round(4119 * 0.3), Math.round(4915 * 0.3)]);
   assert.equal(ds.train.ids.length + ds.test.ids.length, 9034);

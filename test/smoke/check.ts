@@ -12,12 +12,15 @@ const fail = (msg: string): never => {
 };
 for (const f of readdirSync(join(dir, 'executed'))) {
   const nb = JSON.parse(readFileSync(join(dir, 'executed', f), 'utf8')) as { cells: { outputs?: { output_type: string; name?: string; text?: string[] }[] }[] };
+  let printed = '';
   for (const c of nb.cells) {
     for (const o of c.outputs ?? []) {
       const text = (o.text ?? []).join('');
+      printed += text;
       if (o.output_type === 'error' || /Error:|is not defined|Cannot find/.test(text)) fail(`${f} has an error output: ${text.slice(0, 300)}`);
     }
   }
+  if (f.startsWith('01_') && !/expected duration: at most .*\n {2}cnn: /.test(printed)) fail(`${f} does not print the expected duration before training`);
 }
 const datasets = readdirSync(join(dir, 'results', 'runs'));
 if (datasets.length !== 1) fail(`expected the runs of one dataset, found ${datasets.join(', ') || 'none'}`);

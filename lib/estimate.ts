@@ -1,0 +1,104 @@
+/**
+ * How long a notebook's training will take, measured rather than guessed: a few training steps and
+ * one evaluation batch of each model with runs left, on this machine's backend, multiplied by the
+ * work the profile asks for (optimizer steps, validation passes, the test pass). Early stopping can
+ * end a run sooner, so the figure is an upper bound.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveProfile, type ModelName } from './config.js';
+import { datasetKey } from './data/load.js';
+import { PretrainedUnavailableError } from './checkpoint/hub.js';
+import { buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
+import { predictRows, stepsPerEpoch, train, type LabelledRows } from './train.js';
+import { subset } from './data/dataset.js';
+
+export interface ModelEstimate {
+  model: ModelName;
+  /** Runs of this model not yet recorded as done. */
+  pending: number;
+  /** Upper bound of one run in seconds; null where the model cannot run (the reason says why). */
+  secondsPerRun: number | null;
+  reason?: string;
+  /** The work one run does at most. */
+  steps: number;
+  forwardSequences: number;
+}
+
+export interface MatrixEstimate {
+  models: ModelEstimate[];
+  totalSeconds: number;
+}
+
+function firstRows(r: LabelledRows, n: number): LabelledRows {
+  const k = Math.min(n, r.enc.n);
+  const w = r.enc.width;
+  return { enc: { n: k, width: w, ids: r.enc.ids.subarray(0, k * w), mask: r.enc.mask ? r.enc.mask.subarray(0, k * w) : null }, labels: r.labels.subarray(0, k) };
+}
+
+async function seconds(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Measure each model with pending runs and scale to the profile's work; runs already done cost nothing. */
+export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; timedSteps?: number }): Promise<MatrixEstimate> {
+  const p = resolveProfile(o.profile, o.dataset);
+  const key = datasetKey(o.dataset);
+  const timed = o.timedSteps ?? 2;
+  const out: ModelEstimate[] = [];
+  for (const model of o.models) {
+    const pending = o.seeds.filter((seed) => readRecord(recordPath(o.resultsDir, key, p.name, model, seed))?.status !== 'done').length;
+    if (!pending) {
+      out.push({ model, pending, secondsPerRun: 0, steps: 0, forwardSequences: 0 });
+      continue;
+    }
+    const seed = o.seeds[0];
+    const data = prepareData({ dataset: o.dataset, seed }, p);
+    let built;
+    try {
+      built = await buildModel({ model, seed }, p, data);
+    } catch (e) {
+      if (!(e instanceof PretrainedUnavailableError)) throw e;
+      out.push({ model, pending, secondsPerRun: null, reason: 'pretrained weights unavailable (recorded as not run)', steps: 0, forwardSequences: 0 });
+      continue;
+    }
+    const { adapter, config } = built;
+    try {
+      const opts = { ...trainOptions(model, p, seed), validation: false, quiet: true, maxEpochs: 1 };
+      const batchRows = config.batchSize * config.gradAccum;
+      const sample = rows(adapter, subset(data.train, Array.from({ length: Math.min(data.train.seqs.length, batchRows * (timed + 1)) }, (_, i) => i)));
+      // one step to warm up (allocation, kernel set-up), then `timed` steps
+      const warm = await seconds(() => train(adapter, firstRows(sample, batchRows), null, { ...opts, maxSteps: 1 }));
+      const all = await seconds(() => train(adapter, sample, null, { ...opts, maxSteps: timed + 1 }));
+      const perStep = Math.max(all - warm, 0) / timed;
+      const evalRows = firstRows(sample, config.batchSize * 2);
+      const perSeq = (await seconds(() => predictRows(adapter, evalRows, config.batchSize * 2))) / evalRows.enc.n;
+
+      const perEpoch = stepsPerEpoch(data.train.seqs.length, config.batchSize, config.gradAccum);
+      const steps = Math.min(config.maxSteps ?? Infinity, perEpoch * config.maxEpochs);
+      const evals = config.validation ? Math.floor(steps / config.evalEvery) : 0;
+      const forwardSequences = evals * data.valid.seqs.length + data.test.seqs.length;
+      out.push({ model, pending, secondsPerRun: steps * perStep + forwardSequences * perSeq, steps, forwardSequences });
+    } finally {
+      adapter.dispose();
+    }
+  }
+  return { models: out, totalSeconds: out.reduce((a, m) => a + m.pending * (m.secondsPerRun ?? 0), 0) };
+}
+
+function duration(s: number): string {
+  if (s < 90) return `${Math.max(1, Math.round(s))} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** One line per model and a total, e.g. "dnabert-random: 5 runs × ≤ 7 min (300 steps, 3,110 sequences evaluated)". */
+export function formatEstimate(e: MatrixEstimate): string {
+  const lines = e.models.map((m) => {
+    if (!m.pending) return `${m.model}: all runs done`;
+    if (m.secondsPerRun === null) return `${m.model}: ${m.pending} run(s) — ${m.reason}`;
+    return `${m.model}: ${m.pending} run(s) × ≤ ${duration(m.secondsPerRun)} (${m.steps.toLocaleString('en')} steps, ${m.forwardSequences.toLocaleString('en')} sequences evaluated)`;
+  });
+  return [`expected duration: at most ${duration(e.totalSeconds)} (measured on this machine; early stopping can end runs sooner)`, ...lines.map((l) => `  ${l}`)].join('\n');
+}

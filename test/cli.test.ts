@@ -1,0 +1,101 @@
+/**
+ * Every `npm run <command>` answers --help (usage, options with defaults, examples; exit 0) and rejects
+ * an unknown option or a bad value with one error line and the usage (exit 2), never a stack trace.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(script: string, args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', `lib/cli/${script}.ts`, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const STACK = /\n\s+at .+:\d+:\d+/;
+
+/** The npm scripts that run a command of lib/cli/. */
+const scripts = Object.entries((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts)
+  .map(([name, line]) => ({ name, file: line.match(/^tsx lib\/cli\/(\w+)\.ts$/)?.[1] }))
+  .filter((s): s is { name: string; file: string } => !!s.file);
+
+test('every lib/cli command is an npm script', () => {
+  assert.deepEqual(scripts.map((s) => s.name).sort(), ['aggregate', 'backend', 'data', 'experiment', 'model', 'notebooks', 'predict']);
+});
+
+describe('--help: usage, every option, examples; exit 0', { concurrency: true }, () => {
+  for (const { name, file } of scripts) {
+    test(name, async () => {
+      const r = await cli(file, ['--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: npm run ${name} -- `));
+      assert.match(r.stdout, /-h, --help/);
+      assert.match(r.stdout, /\nExamples:\n {2}npm run /);
+      assert.equal(r.stderr.trim(), '');
+    });
+  }
+  for (const [file, sub] of [['data', 'list'], ['data', 'info'], ['data', 'download'], ['model', 'download'], ['model', 'info']]) {
+    test(`${file} ${sub}`, async () => {
+      const r = await cli(file, [sub, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: npm run ${file} -- ${sub}`));
+      assert.match(r.stdout, /Examples:/);
+    });
+  }
+});
+
+test('--help states the defaults', async () => {
+  const flat = (r: Result) => ({ ...r, stdout: r.stdout.replace(/\s+/g, ' ') }); // help text wraps at any width
+  const [exp, pred, data] = (await Promise.all([cli('experiment', ['--help']), cli('predict', ['--help']), cli('data', ['download', '--help'])])).map(flat);
+  assert.match(exp.stdout, /--seeds <list>.*\(default: 1-5\)/s);
+  assert.match(exp.stdout, /--profile <name>.*\(choices: "paper", "quick", "smoke", default: "quick"\)/s);
+  assert.match(exp.stdout, /--results <dir>.*\(default: "results"\)/s);
+  assert.match(pred.stdout, /--batch <n>.*\(default: 32\)/s);
+  assert.match(data.stdout, /--root <dir>.*\(default: ".*\.genomic_benchmarks"\)/s);
+});
+
+describe('bad input: one error line and the usage; exit 2; no stack trace', { concurrency: true }, () => {
+  const cases: [string, string[], RegExp][] = [
+    ['experiment', ['--dataset', 'x', '--model', 'cnn', '--bogus'], /error: unknown option '--bogus'/],
+    ['experiment', ['--dataset', 'x', '--model', 'transformer'], /error: option '--model <model>' argument 'transformer' is invalid\. unknown model 'transformer'; models: cnn, dnabert-random, dnabert-pretrained\./],
+    ['experiment', ['--dataset', 'x', '--model', 'cnn', '--seeds', '1-x'], /argument '1-x' is invalid\. bad seeds '1-x'/],
+    ['experiment', ['--model', 'cnn'], /error: required option '--dataset <name\|path>' not specified/],
+    ['experiment', ['--dataset', 'x', '--model', 'cnn', '--profile', 'fast'], /argument 'fast' is invalid\. Allowed choices are paper, quick, smoke\./],
+    ['aggregate', ['--profile'], /error: option '--profile <name>' argument missing/],
+    ['predict', ['--model', 'm', '--input', 'i', '--batch', '0'], /error: option '--batch <n>' argument '0' is invalid\. expected an integer ≥ 1\./],
+    ['predict', ['--model', 'm', '--input', 'i', '--window', '2.5'], /argument '2\.5' is invalid/],
+    ['predict', ['--model', 'm', '--input', 'i', '--help-me'], /error: unknown option '--help-me'/],
+    ['data', ['frobnicate'], /error: unknown command 'frobnicate'/],
+    ['data', ['info', 'x', '--test-fraction', '1.5'], /argument '1\.5' is invalid\. expected a number strictly between 0 and 1\./],
+    ['data', ['info'], /error: missing required argument 'dataset'/],
+    ['model', ['info', '--revision', 'abc'], /error: unknown option '--revision'/],
+    ['backend', ['--fast'], /error: unknown option '--fast'/],
+    ['notebooks', ['--out', 'x'], /error: unknown option '--out'/],
+  ];
+  for (const [file, args, message] of cases) {
+    test(`${file} ${args.join(' ')}`, async () => {
+      const r = await cli(file, args);
+      assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /\nusage: npm run \w+ -- /);
+      assert.doesNotMatch(r.stderr, STACK);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
+
+test('a failure while running is one error line, exit 1', async () => {
+  const r = await cli('data', ['info', 'no/such/table.tsv']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), "error: 'no/such/table.tsv' is neither a known dataset name nor an existing path.");
+  assert.doesNotMatch(r.stderr, STACK);
+});
