@@ -7,6 +7,10 @@
  *          → dense → GELU(erf) → dense → dropout → LayerNorm(+residual)]
  *   → pooler: dense + tanh on [CLS] → dropout → classifier (num_labels logits)
  *
+ * and the same encoder with `BertForMaskedLM`'s head for pretraining (BertMaskedLM):
+ *
+ *   → at the masked positions: dense → GELU(erf) → LayerNorm → · word embeddingsᵀ (tied) + bias
+ *
  * Parameters carry Hugging Face state-dict names (`bert.encoder.layer.0.attention.self.query.weight`,
  * `classifier.bias`, …). Linear weights are held in [in, out] layout — the transpose of PyTorch's
  * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
@@ -101,36 +105,72 @@ export interface ParamSpec {
   kind: ParamKind;
 }
 
-/** Every parameter of the classifier, in HF state-dict order. */
-export function paramSpecs(c: BertConfig): ParamSpec[] {
-  const H = c.hidden_size, I = c.intermediate_size;
+function specBuilder(c: BertConfig): { specs: ParamSpec[]; lin(name: string, inDim: number, outDim: number): void; ln(name: string): void } {
   const specs: ParamSpec[] = [];
-  const lin = (name: string, inDim: number, outDim: number) => {
-    specs.push({ name: `${name}.weight`, shape: [inDim, outDim], kind: 'linear' });
-    specs.push({ name: `${name}.bias`, shape: [outDim], kind: 'bias' });
+  return {
+    specs,
+    lin(name, inDim, outDim) {
+      specs.push({ name: `${name}.weight`, shape: [inDim, outDim], kind: 'linear' });
+      specs.push({ name: `${name}.bias`, shape: [outDim], kind: 'bias' });
+    },
+    ln(name) {
+      specs.push({ name: `${name}.weight`, shape: [c.hidden_size], kind: 'ln_weight' });
+      specs.push({ name: `${name}.bias`, shape: [c.hidden_size], kind: 'ln_bias' });
+    },
   };
-  const ln = (name: string) => {
-    specs.push({ name: `${name}.weight`, shape: [H], kind: 'ln_weight' });
-    specs.push({ name: `${name}.bias`, shape: [H], kind: 'ln_bias' });
-  };
-  specs.push({ name: 'bert.embeddings.word_embeddings.weight', shape: [c.vocab_size, H], kind: 'embedding' });
-  specs.push({ name: 'bert.embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, H], kind: 'embedding' });
-  specs.push({ name: 'bert.embeddings.token_type_embeddings.weight', shape: [c.type_vocab_size, H], kind: 'embedding' });
-  ln('bert.embeddings.LayerNorm');
+}
+
+/** The encoder's parameters (embeddings and layers, `bert.*` without the pooler), in HF state-dict order. */
+export function encoderSpecs(c: BertConfig): ParamSpec[] {
+  const H = c.hidden_size, I = c.intermediate_size;
+  const b = specBuilder(c);
+  b.specs.push({ name: 'bert.embeddings.word_embeddings.weight', shape: [c.vocab_size, H], kind: 'embedding' });
+  b.specs.push({ name: 'bert.embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, H], kind: 'embedding' });
+  b.specs.push({ name: 'bert.embeddings.token_type_embeddings.weight', shape: [c.type_vocab_size, H], kind: 'embedding' });
+  b.ln('bert.embeddings.LayerNorm');
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `bert.encoder.layer.${l}`;
-    lin(`${p}.attention.self.query`, H, H);
-    lin(`${p}.attention.self.key`, H, H);
-    lin(`${p}.attention.self.value`, H, H);
-    lin(`${p}.attention.output.dense`, H, H);
-    ln(`${p}.attention.output.LayerNorm`);
-    lin(`${p}.intermediate.dense`, H, I);
-    lin(`${p}.output.dense`, I, H);
-    ln(`${p}.output.LayerNorm`);
+    b.lin(`${p}.attention.self.query`, H, H);
+    b.lin(`${p}.attention.self.key`, H, H);
+    b.lin(`${p}.attention.self.value`, H, H);
+    b.lin(`${p}.attention.output.dense`, H, H);
+    b.ln(`${p}.attention.output.LayerNorm`);
+    b.lin(`${p}.intermediate.dense`, H, I);
+    b.lin(`${p}.output.dense`, I, H);
+    b.ln(`${p}.output.LayerNorm`);
   }
-  lin('bert.pooler.dense', H, H);
-  lin('classifier', H, c.num_labels);
-  return specs;
+  return b.specs;
+}
+
+/** The sequence-classification head (`BertForSequenceClassification`): pooler and classifier. */
+export function classifierHeadSpecs(c: BertConfig): ParamSpec[] {
+  const b = specBuilder(c);
+  b.lin('bert.pooler.dense', c.hidden_size, c.hidden_size);
+  b.lin('classifier', c.hidden_size, c.num_labels);
+  return b.specs;
+}
+
+/**
+ * The masked-language-model head (`BertForMaskedLM`'s `cls.predictions`): transform (dense → GELU →
+ * LayerNorm) and the output bias. The decoder's weight is the word-embedding matrix (tied), so it has
+ * no parameter of its own.
+ */
+export function mlmHeadSpecs(c: BertConfig): ParamSpec[] {
+  const b = specBuilder(c);
+  b.lin('cls.predictions.transform.dense', c.hidden_size, c.hidden_size);
+  b.ln('cls.predictions.transform.LayerNorm');
+  b.specs.push({ name: 'cls.predictions.bias', shape: [c.vocab_size], kind: 'bias' });
+  return b.specs;
+}
+
+/** Every parameter of the masked language model, in HF state-dict order. */
+export function mlmSpecs(c: BertConfig): ParamSpec[] {
+  return [...encoderSpecs(c), ...mlmHeadSpecs(c)];
+}
+
+/** Every parameter of the classifier, in HF state-dict order. */
+export function paramSpecs(c: BertConfig): ParamSpec[] {
+  return [...encoderSpecs(c), ...classifierHeadSpecs(c)];
 }
 
 /** Initial values as Hugging Face BERT initialises them: N(0, initializer_range) weights (the padding row of the word embeddings zero), zero biases, LayerNorm 1 / 0. */
@@ -171,6 +211,39 @@ export function additiveMask(mask: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -3.4028234663852886e38).reshape([mask.shape[0], 1, 1, mask.shape[1]]));
 }
 
+/** Parameter lookup by Hugging Face name. */
+export type ParamGetter = (name: string) => tf.Tensor;
+
+/**
+ * The BERT encoder shared by both heads: embeddings → LayerNorm → dropout → N transformer layers.
+ * Returns the last hidden states [B, L, H] and the dropout function (heads continue its seed sequence,
+ * so each dropout site draws its own mask). Call inside tf.tidy.
+ */
+export function bertEncoder(p: ParamGetter, c: BertConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, opts: ForwardOptions = {}): { hidden: tf.Tensor3D; drop: (x: tf.Tensor, rate: number) => tf.Tensor } {
+  const L = ids.shape[1];
+  if (L > c.max_position_embeddings) throw new Error(`sequence length ${L} exceeds max_position_embeddings ${c.max_position_embeddings}`);
+  const training = opts.training ?? false;
+  let site = 0;
+  const nextSeed = () => (opts.seed === undefined ? undefined : opts.seed * 7919 + site++);
+  const drop = (x: tf.Tensor, rate: number) => dropout(x, rate, training, nextSeed());
+  const lin = (x: tf.Tensor, name: string) => linear(x, p(`${name}.weight`) as tf.Tensor2D, p(`${name}.bias`) as tf.Tensor1D);
+  const ln = (x: tf.Tensor, name: string) => layerNorm(x, p(`${name}.weight`) as tf.Tensor1D, p(`${name}.bias`) as tf.Tensor1D, c.layer_norm_eps);
+  const H = c.hidden_size, nH = c.num_attention_heads;
+  const word = embedding(ids, p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D);
+  const pos = tf.slice(p('bert.embeddings.position_embeddings.weight'), [0, 0], [L, H]);
+  const type0 = tf.slice(p('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, H]);
+  let h = drop(ln(tf.add(tf.add(word, pos), type0), 'bert.embeddings.LayerNorm'), c.hidden_dropout_prob);
+  const ext = additiveMask(mask);
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const q = `bert.encoder.layer.${l}`;
+    const ctx = selfAttention(lin(h, `${q}.attention.self.query`) as tf.Tensor3D, lin(h, `${q}.attention.self.key`) as tf.Tensor3D, lin(h, `${q}.attention.self.value`) as tf.Tensor3D, ext, nH, c.attention_probs_dropout_prob, training, nextSeed());
+    const attn = ln(tf.add(drop(lin(ctx, `${q}.attention.output.dense`), c.hidden_dropout_prob), h), `${q}.attention.output.LayerNorm`);
+    const inter = gelu(lin(attn, `${q}.intermediate.dense`));
+    h = ln(tf.add(drop(lin(inter, `${q}.output.dense`), c.hidden_dropout_prob), attn), `${q}.output.LayerNorm`);
+  }
+  return { hidden: h as tf.Tensor3D, drop };
+}
+
 export class BertClassifier {
   readonly params: Map<string, tf.Variable>;
 
@@ -182,13 +255,7 @@ export class BertClassifier {
 
   /** A model from HF-style random initialisation, reproducible with `seed`. */
   static random(config: BertConfig, seed: number): BertClassifier {
-    const params = new Map<string, tf.Variable>();
-    paramSpecs(config).forEach((spec, i) => {
-      const init = initialValue(spec, config, seed * 1009 + i);
-      params.set(spec.name, tf.variable(init, true));
-      init.dispose();
-    });
-    return new BertClassifier(config, params);
+    return new BertClassifier(config, randomParams(paramSpecs(config), config, seed));
   }
 
   private p(name: string): tf.Tensor {
@@ -197,44 +264,17 @@ export class BertClassifier {
     return v;
   }
 
-  private lin(x: tf.Tensor, name: string): tf.Tensor {
-    return linear(x, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
-  }
-
-  private ln(x: tf.Tensor, name: string): tf.Tensor {
-    return layerNorm(x, this.p(`${name}.weight`) as tf.Tensor1D, this.p(`${name}.bias`) as tf.Tensor1D, this.config.layer_norm_eps);
-  }
-
   /** ids and mask: [B, L] int32. Token types are all 0 (single-segment input). */
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, opts: ForwardOptions = {}): BertOutput {
     const c = this.config;
-    const [B, L] = ids.shape;
-    if (L > c.max_position_embeddings) throw new Error(`sequence length ${L} exceeds max_position_embeddings ${c.max_position_embeddings}`);
-    const training = opts.training ?? false;
-    let site = 0;
-    const drop = (x: tf.Tensor, rate: number) => dropout(x, rate, training, opts.seed === undefined ? undefined : opts.seed * 7919 + site++);
+    const [B] = ids.shape;
     return tf.tidy(() => {
-      const H = c.hidden_size, nH = c.num_attention_heads;
-      const word = embedding(ids, this.p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D);
-      const pos = tf.slice(this.p('bert.embeddings.position_embeddings.weight'), [0, 0], [L, H]);
-      const type0 = tf.slice(this.p('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, H]);
-      let h = drop(this.ln(tf.add(tf.add(word, pos), type0), 'bert.embeddings.LayerNorm'), c.hidden_dropout_prob);
-      const ext = additiveMask(mask);
-      for (let l = 0; l < c.num_hidden_layers; l++) {
-        const p = `bert.encoder.layer.${l}`;
-        const q = this.lin(h, `${p}.attention.self.query`) as tf.Tensor3D;
-        const k = this.lin(h, `${p}.attention.self.key`) as tf.Tensor3D;
-        const v = this.lin(h, `${p}.attention.self.value`) as tf.Tensor3D;
-        const attnSeed = opts.seed === undefined ? undefined : opts.seed * 7919 + site++;
-        const ctx = selfAttention(q, k, v, ext, nH, c.attention_probs_dropout_prob, training, attnSeed);
-        const attn = this.ln(tf.add(drop(this.lin(ctx, `${p}.attention.output.dense`), c.hidden_dropout_prob), h), `${p}.attention.output.LayerNorm`);
-        const inter = gelu(this.lin(attn, `${p}.intermediate.dense`));
-        h = this.ln(tf.add(drop(this.lin(inter, `${p}.output.dense`), c.hidden_dropout_prob), attn), `${p}.output.LayerNorm`);
-      }
+      const { hidden: h, drop } = bertEncoder((n) => this.p(n), c, ids, mask, opts);
+      const H = c.hidden_size;
       const cls = tf.slice(h, [0, 0, 0], [B, 1, H]).reshape([B, H]);
-      const pooled = tf.tanh(this.lin(cls, 'bert.pooler.dense')) as tf.Tensor2D;
-      const logits = this.lin(drop(pooled, c.hidden_dropout_prob), 'classifier') as tf.Tensor2D;
-      return { lastHidden: h as tf.Tensor3D, pooled, logits };
+      const pooled = tf.tanh(linear(cls, this.p('bert.pooler.dense.weight') as tf.Tensor2D, this.p('bert.pooler.dense.bias') as tf.Tensor1D)) as tf.Tensor2D;
+      const logits = linear(drop(pooled, c.hidden_dropout_prob), this.p('classifier.weight') as tf.Tensor2D, this.p('classifier.bias') as tf.Tensor1D) as tf.Tensor2D;
+      return { lastHidden: h, pooled, logits };
     });
   }
 
@@ -244,6 +284,76 @@ export class BertClassifier {
   }
 
   /** Number of trainable values. */
+  size(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}
+
+/** Parameters of `specs` from HF-style random initialisation, reproducible with `seed`. */
+function randomParams(specs: ParamSpec[], config: BertConfig, seed: number): Map<string, tf.Variable> {
+  const params = new Map<string, tf.Variable>();
+  specs.forEach((spec, i) => {
+    const init = initialValue(spec, config, seed * 1009 + i);
+    params.set(spec.name, tf.variable(init, true));
+    init.dispose();
+  });
+  return params;
+}
+
+/**
+ * DNABERT for pretraining, with Hugging Face `BertForMaskedLM` semantics and names: the encoder above
+ * and `cls.predictions`, whose decoder is tied to `bert.embeddings.word_embeddings.weight` (its gradient
+ * is the sum over both uses). Logits are computed only at the masked positions, which gives the loss
+ * and gradients of HF's full-sequence logits with labels −100 elsewhere, without the [B·L, V] product.
+ */
+export class BertMaskedLM {
+  readonly params: Map<string, tf.Variable>;
+
+  constructor(readonly config: BertConfig, params: Map<string, tf.Variable>) {
+    const missing = mlmSpecs(config).filter((s) => !params.has(s.name)).map((s) => s.name);
+    if (missing.length) throw new Error(`BertMaskedLM: missing parameters ${missing.join(', ')}`);
+    this.params = params;
+  }
+
+  static random(config: BertConfig, seed: number): BertMaskedLM {
+    return new BertMaskedLM(config, randomParams(mlmSpecs(config), config, seed));
+  }
+
+  private p(name: string): tf.Tensor {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** Logits [M, vocab] at `positions` (flat indices b·L + t into the [B, L] input). */
+  logits(ids: tf.Tensor2D, mask: tf.Tensor2D, positions: tf.Tensor1D, opts: ForwardOptions = {}): tf.Tensor2D {
+    const c = this.config;
+    return tf.tidy(() => {
+      const { hidden } = bertEncoder((n) => this.p(n), c, ids, mask, opts);
+      const [B, L, H] = hidden.shape;
+      const h = embedding(positions, hidden.reshape([B * L, H]) as tf.Tensor2D); // the rows at the masked positions (differentiable on every backend)
+      const t = layerNorm(
+        gelu(linear(h, this.p('cls.predictions.transform.dense.weight') as tf.Tensor2D, this.p('cls.predictions.transform.dense.bias') as tf.Tensor1D)),
+        this.p('cls.predictions.transform.LayerNorm.weight') as tf.Tensor1D,
+        this.p('cls.predictions.transform.LayerNorm.bias') as tf.Tensor1D,
+        c.layer_norm_eps,
+      );
+      return tf.add(tf.matMul(t, this.p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D, false, true), this.p('cls.predictions.bias')) as tf.Tensor2D;
+    });
+  }
+
+  /** Mean cross-entropy over the masked positions against their original token ids. */
+  loss(ids: tf.Tensor2D, mask: tf.Tensor2D, positions: tf.Tensor1D, targets: tf.Tensor1D, opts: ForwardOptions = {}): tf.Scalar {
+    return tf.tidy(() => softmaxCrossEntropy(this.logits(ids, mask, positions, opts), targets));
+  }
+
   size(): number {
     let n = 0;
     for (const v of this.params.values()) n += v.size;

@@ -1,20 +1,24 @@
 /**
  * Hugging Face-layout checkpoint directories for DNABERT: `config.json`, `vocab.txt`, and
- * `model.safetensors` and/or `pytorch_model.bin`.
+ * `model.safetensors` and/or `pytorch_model.bin`, for either head of lib/dnabert.ts.
  *
- * Loading maps the state dict onto the classifier's parameters: a `bert.` prefix is added where a bare
- * BertModel was saved, old LayerNorm names (gamma/beta) are renamed, the MLM head (`cls.*`) and the
- * `position_ids` buffer are ignored, and a missing `classifier.*` is initialised fresh (a pretrained
- * checkpoint has none). Any other missing, unexpected or mis-shaped key is an error listing them all.
+ * Loading maps the state dict onto the model's parameters: a `bert.` prefix is added where a bare
+ * BertModel was saved, old LayerNorm names (gamma/beta) are renamed, the `position_ids` buffer and the
+ * other head's parameters are ignored, and the head's own parameters are initialised fresh where the
+ * checkpoint lacks them — as `from_pretrained` does: a classifier from a pretrained (MLM) checkpoint gets
+ * a fresh pooler and classifier; an MLM model from a classifier gets a fresh `cls.predictions`. The MLM
+ * decoder is tied to the word embeddings, so a stored `cls.predictions.decoder.*` is not read. Any other
+ * missing, unexpected or mis-shaped key is an error listing them all.
  *
- * Saving writes `model.safetensors` with HF key names and PyTorch layouts, so
- * `BertForSequenceClassification.from_pretrained(dir)` loads it.
+ * Saving writes `model.safetensors` with HF key names and PyTorch layouts (tied weights stored once, as
+ * `save_pretrained` does), so `BertForSequenceClassification` / `BertForMaskedLM.from_pretrained(dir)`
+ * load it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../atomic.js';
 import * as tf from '@tensorflow/tfjs';
-import { BertClassifier, bertConfig, initialValue, paramSpecs, type BertConfig, type ParamSpec } from '../dnabert.js';
+import { BertClassifier, BertMaskedLM, bertConfig, initialValue, mlmSpecs, paramSpecs, type BertConfig, type ParamSpec } from '../dnabert.js';
 import { kmerVocab, vocabFileText } from '../tokenizer.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 import { readTorchCheckpoint } from './torch.js';
@@ -40,13 +44,20 @@ export class CheckpointError extends Error {
   }
 }
 
-const IGNORED = [/^cls\./, /(^|\.)position_ids$/, /^bert\.embeddings\.position_ids$/];
+/** Which model a checkpoint is read into: `BertForSequenceClassification` or `BertForMaskedLM`. */
+export type BertHead = 'classifier' | 'mlm';
 
-/** HF key → this library's parameter name, or null to ignore. */
-export function canonicalKey(key: string): string | null {
-  if (IGNORED.some((re) => re.test(key))) return null;
+const BUFFERS = /(^|\.)position_ids$/;
+const HEADS: Record<BertHead, { specs: (c: BertConfig) => ParamSpec[]; ignored: RegExp; fresh: RegExp }> = {
+  classifier: { specs: paramSpecs, ignored: /^cls\./, fresh: /^(classifier|bert\.pooler)\./ },
+  mlm: { specs: mlmSpecs, ignored: /^(classifier\.|bert\.pooler\.|cls\.predictions\.decoder\.|cls\.seq_relationship\.)/, fresh: /^cls\.predictions\./ },
+};
+
+/** HF key → this library's parameter name, or null to ignore (for the given head). */
+export function canonicalKey(key: string, head: BertHead = 'classifier'): string | null {
   let k = key.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
   if (/^(embeddings|encoder|pooler)\./.test(k)) k = `bert.${k}`;
+  if (BUFFERS.test(k) || HEADS[head].ignored.test(k)) return null;
   return k;
 }
 
@@ -92,6 +103,17 @@ export interface LoadOptions {
 
 /** Load a DNABERT classifier from a HF-layout directory. */
 export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promise<{ model: BertClassifier; report: LoadReport }> {
+  const { config, params, report } = await loadBertParams(dir, 'classifier', opts);
+  return { model: new BertClassifier(config, params), report };
+}
+
+/** Load a DNABERT masked language model (the official pretrained checkpoint, or one of ours) from a HF-layout directory. */
+export async function loadMaskedLM(dir: string, opts: Pick<LoadOptions, 'seed'> = {}): Promise<{ model: BertMaskedLM; report: LoadReport }> {
+  const { config, params, report } = await loadBertParams(dir, 'mlm', opts);
+  return { model: new BertMaskedLM(config, params), report };
+}
+
+async function loadBertParams(dir: string, head: BertHead, opts: LoadOptions): Promise<{ config: BertConfig; params: Map<string, tf.Variable>; report: LoadReport }> {
   for (const f of ['config.json', 'vocab.txt']) {
     if (!existsSync(join(dir, f))) throw new CheckpointError(`${dir}: missing ${f}; a DNABERT checkpoint directory needs config.json, vocab.txt and model.safetensors or pytorch_model.bin`);
   }
@@ -102,12 +124,13 @@ export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promi
   if (5 + 4 ** k !== config.vocab_size) throw new CheckpointError(`${dir}: vocab.txt has ${5 + 4 ** k} tokens but config.json says vocab_size ${config.vocab_size}`);
   const { tensors, file } = await readWeights(dir);
 
-  const specs = new Map(paramSpecs(config).map((s, i) => [s.name, { spec: s, index: i }]));
+  const { specs: specsOf, fresh: freshable } = HEADS[head];
+  const specs = new Map(specsOf(config).map((s, i) => [s.name, { spec: s, index: i }]));
   const found = new Map<string, RawTensor>();
   const ignored: string[] = [], unexpected: string[] = [], misShaped: string[] = [];
   const badShape = new Set<string>();
   for (const [key, raw] of tensors) {
-    const name = canonicalKey(key);
+    const name = canonicalKey(key, head);
     if (name === null) {
       ignored.push(key);
       continue;
@@ -124,13 +147,13 @@ export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promi
     } else found.set(name, raw);
   }
   const missing = [...specs.keys()].filter((n) => !found.has(n) && !badShape.has(n));
-  const fresh = missing.filter((n) => n.startsWith('classifier.'));
-  const missingRequired = missing.filter((n) => !n.startsWith('classifier.'));
+  const fresh = missing.filter((n) => freshable.test(n));
+  const missingRequired = missing.filter((n) => !freshable.test(n));
   const problems: string[] = [];
   if (missingRequired.length) problems.push(`missing keys: ${missingRequired.join(', ')}`);
   if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
   if (misShaped.length) problems.push(`wrong shapes: ${misShaped.join('; ')}`);
-  if (problems.length) throw new CheckpointError(`${file} does not fit the BERT classifier of ${join(dir, 'config.json')}: ${problems.join(' | ')}`);
+  if (problems.length) throw new CheckpointError(`${file} does not fit the BERT ${head === 'mlm' ? 'masked language model' : 'classifier'} of ${join(dir, 'config.json')}: ${problems.join(' | ')}`);
 
   const params = new Map<string, tf.Variable>();
   for (const { spec, index } of specs.values()) {
@@ -139,32 +162,31 @@ export async function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promi
     params.set(spec.name, tf.variable(init, true));
     init.dispose();
   }
-  return {
-    model: new BertClassifier(config, params),
-    report: { dir, weightsFile: file, k, ignored, freshlyInitialised: fresh, ignoredConfigKeys },
-  };
+  return { config, params, report: { dir, weightsFile: file, k, ignored, freshlyInitialised: fresh, ignoredConfigKeys } };
 }
 
 /** HF config.json contents for a model. */
-export function hfConfigJson(config: BertConfig): Record<string, unknown> {
-  return { architectures: ['BertForSequenceClassification'], model_type: 'bert', position_embedding_type: 'absolute', ...config };
+export function hfConfigJson(config: BertConfig, architecture = 'BertForSequenceClassification'): Record<string, unknown> {
+  return { architectures: [architecture], model_type: 'bert', position_embedding_type: 'absolute', ...config };
 }
 
 /**
- * Save a classifier as `config.json`, `vocab.txt` and `model.safetensors` (HF names and layouts),
- * atomically: written to a sibling temporary folder, then renamed over `dir`.
+ * Save a model — the classifier or the masked language model — as `config.json`, `vocab.txt` and
+ * `model.safetensors` (HF names and layouts), atomically: written to a sibling temporary folder, then
+ * renamed over `dir`.
  */
-export async function saveCheckpoint(model: BertClassifier, dir: string, k = 6, extra: Record<string, unknown> = {}): Promise<void> {
+export async function saveCheckpoint(model: BertClassifier | BertMaskedLM, dir: string, k = 6, extra: Record<string, unknown> = {}): Promise<void> {
+  const mlm = model instanceof BertMaskedLM;
   await writeDirAtomic(dir, async (tmp) => {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const spec of paramSpecs(model.config)) {
+    for (const spec of (mlm ? mlmSpecs : paramSpecs)(model.config)) {
       const v = model.params.get(spec.name)!;
       const t = spec.kind === 'linear' ? tf.transpose(v) : v;
       tensors.set(spec.name, { shape: torchShape(spec), data: (await t.data()) as Float32Array });
       if (t !== v) t.dispose();
     }
     writeFileSync(join(tmp, 'model.safetensors'), serializeSafetensors(tensors));
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...hfConfigJson(model.config), ...extra }, null, 2) + '\n');
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...hfConfigJson(model.config, mlm ? 'BertForMaskedLM' : 'BertForSequenceClassification'), ...extra }, null, 2) + '\n');
     writeFileSync(join(tmp, 'vocab.txt'), vocabFileText(k));
   });
 }
