@@ -244,24 +244,43 @@ export function bertEncoder(p: ParamGetter, c: BertConfig, ids: tf.Tensor2D, mas
   return { hidden: h as tf.Tensor3D, drop };
 }
 
-export class BertClassifier {
+/** What both heads share: the named parameters of their specs, looked up by HF name. */
+abstract class BertModel {
   readonly params: Map<string, tf.Variable>;
 
-  constructor(readonly config: BertConfig, params: Map<string, tf.Variable>) {
-    const missing = paramSpecs(config).filter((s) => !params.has(s.name)).map((s) => s.name);
-    if (missing.length) throw new Error(`BertClassifier: missing parameters ${missing.join(', ')}`);
+  protected constructor(readonly config: BertConfig, params: Map<string, tf.Variable>, specs: ParamSpec[], what: string) {
+    const missing = specs.filter((s) => !params.has(s.name)).map((s) => s.name);
+    if (missing.length) throw new Error(`${what}: missing parameters ${missing.join(', ')}`);
     this.params = params;
+  }
+
+  protected p(name: string): tf.Tensor {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** Number of trainable values. */
+  size(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}
+
+export class BertClassifier extends BertModel {
+  constructor(config: BertConfig, params: Map<string, tf.Variable>) {
+    super(config, params, paramSpecs(config), 'BertClassifier');
   }
 
   /** A model from HF-style random initialisation, reproducible with `seed`. */
   static random(config: BertConfig, seed: number): BertClassifier {
     return new BertClassifier(config, randomParams(paramSpecs(config), config, seed));
-  }
-
-  private p(name: string): tf.Tensor {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
   }
 
   /** ids and mask: [B, L] int32. Token types are all 0 (single-segment input). */
@@ -282,18 +301,6 @@ export class BertClassifier {
   loss(ids: tf.Tensor2D, mask: tf.Tensor2D, labels: tf.Tensor1D, opts: ForwardOptions = {}): tf.Scalar {
     return tf.tidy(() => softmaxCrossEntropy(this.forward(ids, mask, opts).logits, labels));
   }
-
-  /** Number of trainable values. */
-  size(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
-  }
-
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
-  }
 }
 
 /** Parameters of `specs` from HF-style random initialisation, reproducible with `seed`. */
@@ -313,23 +320,13 @@ function randomParams(specs: ParamSpec[], config: BertConfig, seed: number): Map
  * is the sum over both uses). Logits are computed only at the masked positions, which gives the loss
  * and gradients of HF's full-sequence logits with labels −100 elsewhere, without the [B·L, V] product.
  */
-export class BertMaskedLM {
-  readonly params: Map<string, tf.Variable>;
-
-  constructor(readonly config: BertConfig, params: Map<string, tf.Variable>) {
-    const missing = mlmSpecs(config).filter((s) => !params.has(s.name)).map((s) => s.name);
-    if (missing.length) throw new Error(`BertMaskedLM: missing parameters ${missing.join(', ')}`);
-    this.params = params;
+export class BertMaskedLM extends BertModel {
+  constructor(config: BertConfig, params: Map<string, tf.Variable>) {
+    super(config, params, mlmSpecs(config), 'BertMaskedLM');
   }
 
   static random(config: BertConfig, seed: number): BertMaskedLM {
     return new BertMaskedLM(config, randomParams(mlmSpecs(config), config, seed));
-  }
-
-  private p(name: string): tf.Tensor {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
   }
 
   /** Logits [M, vocab] at `positions` (flat indices b·L + t into the [B, L] input). */
@@ -352,16 +349,5 @@ export class BertMaskedLM {
   /** Mean cross-entropy over the masked positions against their original token ids. */
   loss(ids: tf.Tensor2D, mask: tf.Tensor2D, positions: tf.Tensor1D, targets: tf.Tensor1D, opts: ForwardOptions = {}): tf.Scalar {
     return tf.tidy(() => softmaxCrossEntropy(this.logits(ids, mask, positions, opts), targets));
-  }
-
-  size(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
-  }
-
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
   }
 }

@@ -8,7 +8,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../lib/checkpoi
 import { parseSafetensors, serializeSafetensors } from '../lib/checkpoint/safetensors.js';
 import { tokenizeBatch } from '../lib/tokenizer.js';
 import { encodeDna } from '../lib/data/dna.js';
-import { tempDir, nativeSkip } from './helpers.js';
+import { assertGradsMatch, tempDir, nativeSkip } from './helpers.js';
 import { selectBackend } from '../lib/backend.js';
 
 const FIX = new URL('./fixtures/bert/', import.meta.url).pathname;
@@ -87,25 +87,7 @@ for (const backend of ['cpu', 'wasm', 'native'] as const) {
     const labels = tf.tensor1d(ref.labels, 'int32');
     const { value, grads } = tf.variableGrads(() => model.loss(ids, mask, labels));
     assert.ok(Math.abs((await value.data())[0] - ref.loss) <= 1e-5, `loss ${(await value.data())[0]} vs ${ref.loss}`);
-    const refGrads = parseSafetensors(readFileSync(join(FIX, 'grads.safetensors')));
-    const byVar = new Map([...model.params].map(([name, v]) => [v.name, name]));
-    const specs = new Map(paramSpecs(model.config).map((s) => [s.name, s]));
-    let checked = 0;
-    let worst = 0;
-    for (const [varName, g] of Object.entries(grads)) {
-      const name = byVar.get(varName)!;
-      const r = refGrads.get(name);
-      assert.ok(r, `reference has a gradient for ${name}`);
-      const ours = specs.get(name)!.kind === 'linear' ? tf.transpose(g) : g;
-      const scale = maxAbsDiff(r.data as Float32Array, new Float32Array(r.data.length));
-      // Relative to the gradient's own scale; gradients that are zero in exact arithmetic (the attention
-      // key bias: softmax is invariant to it) are rounding noise on both sides, so an absolute floor applies.
-      const err = maxAbsDiff(await ours.data(), r.data as Float32Array);
-      assert.ok(err <= 1e-3 * scale + 1e-7, `${name}: gradient error ${err} at scale ${scale}`);
-      if (scale > 1e-6) worst = Math.max(worst, err / scale);
-      checked++;
-    }
-    assert.equal(checked, refGrads.size);
+    const worst = await assertGradsMatch(grads, model.params, paramSpecs(model.config), join(FIX, 'grads.safetensors'));
     assert.ok(worst <= 1e-3, `worst relative gradient error ${worst}`);
     model.dispose();
     await selectBackend({ requested: 'cpu' });

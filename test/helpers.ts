@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import yazl from 'yazl';
+import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { seededRng } from '../lib/random.js';
+import { parseSafetensors } from '../lib/checkpoint/safetensors.js';
+import type { ParamSpec } from '../lib/dnabert.js';
 
 export function tempDir(prefix = 'dnabert-test-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -85,4 +90,35 @@ export async function nativeSkip(): Promise<string | false> {
   if (addon) return false;
   if (process.env.DNABERT_REQUIRE_NATIVE === '1') throw new Error(`native kernels required (DNABERT_REQUIRE_NATIVE=1) but unavailable: ${reason}`);
   return `native kernels unavailable: ${reason}`;
+}
+
+/**
+ * Gradients (tfjs, by variable name) against a PyTorch reference (safetensors, by HF name): one for
+ * every reference gradient, each within 1e-3 of its own scale. Gradients that are zero in exact
+ * arithmetic (the attention key bias: softmax is invariant to it) are rounding noise on both sides, so
+ * an absolute floor of 1e-7 applies. Returns the worst relative error among non-zero gradients.
+ */
+export async function assertGradsMatch(grads: Record<string, tf.Tensor>, params: Map<string, tf.Variable>, specs: ParamSpec[], refFile: string): Promise<number> {
+  const refGrads = parseSafetensors(readFileSync(refFile));
+  const byVar = new Map([...params].map(([name, v]) => [v.name, name]));
+  const kinds = new Map(specs.map((s) => [s.name, s.kind]));
+  const maxAbs = (a: ArrayLike<number>, b?: ArrayLike<number>) => {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - (b ? b[i] : 0)));
+    return m;
+  };
+  let checked = 0, worst = 0;
+  for (const [varName, g] of Object.entries(grads)) {
+    const name = byVar.get(varName)!;
+    const r = refGrads.get(name);
+    assert.ok(r, `reference has a gradient for ${name}`);
+    const ours = kinds.get(name) === 'linear' ? tf.transpose(g) : g; // [in, out] here, [out, in] in PyTorch
+    const scale = maxAbs(r.data as Float32Array);
+    const err = maxAbs(await ours.data(), r.data as Float32Array);
+    assert.ok(err <= 1e-3 * scale + 1e-7, `${name}: gradient error ${err} at scale ${scale}`);
+    if (scale > 1e-6) worst = Math.max(worst, err / scale);
+    checked++;
+  }
+  assert.equal(checked, refGrads.size, 'a gradient for every reference parameter');
+  return worst;
 }
