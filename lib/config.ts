@@ -198,3 +198,100 @@ export function resolveProfile(name: string, dataset?: string, extra?: ProfileOv
   if (extra) p = merge(p, extra, 'override');
   return { ...p, name, description: entry.description };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pretraining (masked language modelling, lib/pretrain/)
+
+export interface PretrainConfig {
+  name: string;
+  description: string;
+  /** BERT size (overrides of DNABERT-6, as DnabertConfig.architecture). */
+  architecture: DnabertConfig['architecture'];
+  k: number;
+  /** Token positions of a window: [CLS] + k-mers + [SEP]; the window is maxLen − 2 + k − 1 bp. */
+  maxLen: number;
+  /** Probability that a token is a span centre (DNABERT: 0.025 for k = 6, ≈ 15 % of tokens masked). */
+  centreProbability: number;
+  steps: number;
+  batchSize: number;
+  gradAccum: number;
+  peakLr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  betas: [number, number];
+  eps: number;
+  /** Validate every this many optimizer steps on `validWindows` fixed windows of the held-out part. */
+  evalEvery: number;
+  validWindows: number;
+  /** Share of the corpus held out for validation, by position. */
+  validFraction: number;
+  /** Write a resumable checkpoint every this many validations. */
+  checkpointEvery: number;
+}
+
+/** DNABERT's own pretraining (run_pretrain.py / run_pretrain.sh): BERT-base, 6-mers, 512 tokens, for a GPU. */
+const PRETRAIN_PAPER: PretrainConfig = {
+  name: 'paper',
+  description: "DNABERT's pretraining recipe (BERT-base, k = 6, 512 tokens, span masking 0.025, 200,000 steps); for a GPU",
+  architecture: {},
+  k: 6,
+  maxLen: 512,
+  centreProbability: 0.025, // --mlm_probability 0.025, spans of 6 → ≈ 15 % of tokens
+  steps: 200_000, // --max_steps
+  batchSize: 10, // --per_gpu_train_batch_size (DNABERT ran on 8 GPUs: × 8 for its global batch)
+  gradAccum: 25, // --gradient_accumulation_steps
+  peakLr: 4e-4,
+  warmupSteps: 10_000,
+  weightDecay: 0.01,
+  maxGradNorm: 1.0, // the HF default
+  betas: [0.9, 0.98], // --beta1 / --beta2
+  eps: 1e-6, // --adam_epsilon
+  evalEvery: 500, // --logging_steps / --save_steps
+  validWindows: 2048,
+  validFraction: 0.01,
+  checkpointEvery: 1,
+};
+
+/** CPU-sized: the quick profile's fine-tuning BERT (the same architecture, so pretrained and random arms compare fairly), 251-bp windows. */
+const PRETRAIN_QUICK: Partial<PretrainConfig> = {
+  description: "the quick profile's BERT (4 × 128) on 251-bp windows, 600 steps of 16 windows: minutes on 2 CPU cores",
+  architecture: QUICK.dnabert!.architecture as DnabertConfig['architecture'],
+  maxLen: 248, // 251 bp: the length of human_nontata_promoters
+  steps: 600,
+  batchSize: 16,
+  gradAccum: 1,
+  peakLr: 5e-4,
+  warmupSteps: 60,
+  evalEvery: 100,
+  validWindows: 256,
+  validFraction: 0.05,
+};
+
+/** Seconds: for tests and the smoke run. */
+const PRETRAIN_SMOKE: Partial<PretrainConfig> = {
+  description: 'seconds: a tiny BERT on 64-token windows, for tests and the notebook smoke run',
+  architecture: SMOKE.dnabert!.architecture as DnabertConfig['architecture'],
+  maxLen: 64,
+  steps: 6,
+  batchSize: 8,
+  gradAccum: 1,
+  peakLr: 1e-3,
+  warmupSteps: 2,
+  evalEvery: 3,
+  validWindows: 16,
+  validFraction: 0.1,
+};
+
+const PRETRAIN_OVERRIDES: Record<string, Partial<PretrainConfig>> = { paper: {}, quick: PRETRAIN_QUICK, smoke: PRETRAIN_SMOKE };
+export const PRETRAIN_CONFIGS = Object.keys(PRETRAIN_OVERRIDES);
+
+/** A pretraining configuration by name, with optional overrides (unknown keys rejected). */
+export function resolvePretrainConfig(name: string, extra?: Partial<Omit<PretrainConfig, 'name' | 'description'>>): PretrainConfig {
+  const over = PRETRAIN_OVERRIDES[name];
+  if (!over) throw new Error(`Unknown pretraining config '${name}'. Configs: ${PRETRAIN_CONFIGS.join(', ')}.`);
+  const { architecture, ...rest } = over;
+  const base = merge(PRETRAIN_PAPER, rest, `pretrain ${name}`);
+  const c = { ...base, architecture: { ...(architecture ?? base.architecture) }, name };
+  return extra ? merge(c, extra, 'override') : c;
+}

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveProfile, type ModelName } from './config.js';
 import { datasetKey } from './data/load.js';
 import { PretrainedUnavailableError } from './checkpoint/hub.js';
-import { buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
+import { activeBackend, buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
 import { predictRows, stepsPerEpoch, train, type LabelledRows } from './train.js';
 import { subset } from './data/dataset.js';
 
@@ -43,6 +43,7 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
 
 /** Measure each model with pending runs and scale to the profile's work; runs already done cost nothing. */
 export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; timedSteps?: number }): Promise<MatrixEstimate> {
+  await activeBackend(); // time on the backend the runs will use
   const p = resolveProfile(o.profile, o.dataset);
   const key = datasetKey(o.dataset);
   const timed = o.timedSteps ?? 2;

@@ -11,12 +11,17 @@ import { decaysWeight } from './optim.js';
 import { saveCheckpoint } from './checkpoint/hf.js';
 import { saveCnn } from './checkpoint/cnn.js';
 
-/** Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. */
+/**
+ * Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. Rows too
+ * many to hold (pretraining windows) are made on demand instead: `fill` writes row `row` at offset
+ * `at` of a batch's arrays, and `ids`/`mask` are then empty.
+ */
 export interface Encoded {
   n: number;
   width: number;
   ids: Int32Array;
   mask: Int32Array | null;
+  fill?: (row: number, ids: Int32Array, mask: Int32Array | null, at: number) => void;
 }
 
 export interface Batch {
@@ -26,7 +31,7 @@ export interface Batch {
 }
 
 export interface ModelAdapter {
-  kind: 'dnabert' | 'cnn';
+  kind: 'dnabert' | 'cnn' | 'dnabert-mlm';
   /** Every state variable by name (trainable and not), e.g. for snapshots and checkpoints. */
   variables: Map<string, tf.Variable>;
   encode(seqs: readonly Uint8Array[]): Encoded;

@@ -1,6 +1,6 @@
 /**
- * Progress reporting for long work: a live bar on a terminal (cli-progress), and a line every ~10 %
- * (notebooks: every 25 %) where output is not a terminal (notebooks, CI logs), so logs stay readable.
+ * Progress reporting for long work, on stderr: a live bar on a terminal (cli-progress), and a line every
+ * ~10 % (notebooks: every 25 %) where output is not a terminal (notebooks, CI logs), so logs stay readable.
  */
 import cliProgress from 'cli-progress';
 
@@ -10,24 +10,10 @@ export interface Progress {
   stop(): void;
 }
 
-let defaultStream: NodeJS.WriteStream = process.stderr;
-let everyPct = 10;
+/** Off a terminal: a line per this many percent; DNABERT_PROGRESS_EVERY sets it (notebooks' child processes: 25). */
+const everyPct = Number(process.env.DNABERT_PROGRESS_EVERY) || 10;
 
-/** Off a terminal, one line per this many percent (default 10); returns the previous setting. */
-export function setProgressEvery(pct: number): number {
-  const previous = everyPct;
-  everyPct = pct;
-  return previous;
-}
-
-/** Where progress goes by default (stderr; notebooks use stdout so it is not shown as an error). */
-export function setProgressStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
-  const previous = defaultStream;
-  defaultStream = stream;
-  return previous;
-}
-
-export function progress(label: string, total: number, unit = '', stream: NodeJS.WriteStream = defaultStream): Progress {
+export function progress(label: string, total: number, unit = '', stream: NodeJS.WriteStream = process.stderr): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% | {value}/{total}${unit ? ' ' + unit : ''} | ETA {eta_formatted} {info}`, stream, hideCursor: true },

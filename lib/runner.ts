@@ -8,11 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { currentBackend, describeBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
-import { datasetKey, loadDataset } from './data/load.js';
+import { datasetKey, loadDataset, resolveDataPath } from './data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
 import { stratifiedSample, validationSplit } from './data/splits.js';
 import { BertClassifier, bertConfig } from './dnabert.js';
@@ -24,8 +24,9 @@ import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type LabelledRows, type TrainOptions, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
-import { setProgressEvery, setProgressStream } from './progress.js';
-import { portablePath } from './paths.js';
+import { portablePath, projectRoot } from './paths.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -86,12 +87,12 @@ function checkpointPath(resultsDir: string, dataset: string, profile: string, mo
   return join(resultsDir, 'checkpoints', dataset, profile, model, `seed-${seed}`);
 }
 
-let codeState: { commit: string; dirty: boolean } | null = null;
+let code: { commit: string; dirty: boolean } | null = null;
 
 /** The commit of the code this process runs: read once, when the first run starts (later commits do not change loaded code). */
-function gitState(): { commit: string; dirty: boolean } {
-  codeState ??= readGitState();
-  return codeState;
+export function gitState(): { commit: string; dirty: boolean } {
+  code ??= readGitState();
+  return code;
 }
 
 function readGitState(): { commit: string; dirty: boolean } {
@@ -109,7 +110,7 @@ function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 /** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
-async function backend(): Promise<BackendInfo> {
+export async function activeBackend(): Promise<BackendInfo> {
   return currentBackend() ?? (await selectBackend());
 }
 
@@ -182,7 +183,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   const resultsDir = spec.resultsDir ?? 'results';
   const p = resolveProfile(spec.profile, spec.dataset, spec.overrides);
   const startedAt = new Date().toISOString();
-  const be = await backend();
+  const be = await activeBackend();
   const base = {
     schema: 1 as const,
     model: spec.model,
@@ -272,25 +273,54 @@ export function parseSeeds(s: string): number[] {
   return out;
 }
 
-/** Every model × seed for one dataset (each skipped if already recorded), one line per run. */
-export async function runMatrix(o: { dataset: string; profile: string; seeds: number[]; models?: readonly ModelName[]; resultsDir?: string; quiet?: boolean; saveModel?: boolean; log?: (line: string) => void }): Promise<RunRecord[]> {
+/** One line about a finished (or skipped, or not-run) experiment. */
+export function describeOutcome({ record, skipped }: Pick<RunOutcome, 'record' | 'skipped'>): string {
+  const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('. ')[0]})`;
+  const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
+  return `${record.dataset} · ${record.model} · seed ${record.seed} — ${what}${f1}`;
+}
+
+export interface MatrixOptions {
+  dataset: string;
+  profile: string;
+  seeds: number[];
+  models?: readonly ModelName[];
+  resultsDir?: string;
+  /** A backend to insist on (default: the automatic choice). */
+  backend?: string;
+  saveModel?: boolean;
+  /** Where the child's lines go (default: stdout). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Every model × seed for one dataset, each skipped if already recorded, run by `npm run experiment` in a
+ * child process: inside the notebook kernel (tslab) the same kernels run at about half the speed of a
+ * plain Node process, so the notebooks hand training to one. The child first prints the measured
+ * expected duration, then a few progress lines per run and one line per run, shown as they come; the
+ * records are then read back. A failure of the child is an error carrying its last lines.
+ */
+export async function runMatrix(o: MatrixOptions): Promise<RunRecord[]> {
   const log = o.log ?? ((l: string) => console.log(l));
-  const records: RunRecord[] = [];
-  const previous = setProgressStream(process.stdout); // progress is not an error in a notebook
-  const previousEvery = setProgressEvery(25); // a few lines per run keep an executed notebook readable
-  try {
-    for (const model of o.models ?? MODELS) {
-      for (const seed of o.seeds) {
-        const { record, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.resultsDir, quiet: o.quiet, saveModel: o.saveModel });
-        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('. ')[0]})`;
-        const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-        log(`${record.dataset} · ${model} · seed ${seed} — ${what}${f1}`);
-        records.push(record);
-      }
-    }
-  } finally {
-    setProgressStream(previous);
-    setProgressEvery(previousEvery);
-  }
-  return records;
+  const models = o.models ?? MODELS;
+  const resultsDir = resolve(o.resultsDir ?? 'results');
+  const dataset = existsSync(resolveDataPath(o.dataset)) ? resolve(resolveDataPath(o.dataset)) : o.dataset;
+  const args = ['--import', 'tsx', join('lib', 'cli', 'experiment.ts'), '--dataset', dataset, ...models.flatMap((m) => ['--model', m]), '--seeds', o.seeds.join(','), '--profile', o.profile, '--results', resultsDir, '--expected-duration'];
+  if (o.saveModel) args.push('--save-model');
+  const env = { ...process.env, DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) };
+  const child = spawn(process.execPath, args, { cwd: projectRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const forward = (stream: NodeJS.ReadableStream) =>
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      log(line);
+    });
+  forward(child.stdout);
+  forward(child.stderr);
+  const code = await new Promise<number | null>((done, fail) => child.on('error', fail).on('close', done));
+  if (code !== 0) throw new Error(`the training process (npm run experiment) failed with exit code ${code}:\n${tail.join('\n')}`);
+  const key = datasetKey(o.dataset);
+  const profile = resolveProfile(o.profile, o.dataset).name;
+  return models.flatMap((m) => o.seeds.map((seed) => readRecord(recordPath(resultsDir, key, profile, m, seed))).filter((r): r is RunRecord => r !== null));
 }

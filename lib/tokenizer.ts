@@ -124,6 +124,12 @@ export function tokenizeBatch(seqs: readonly (Uint8Array | string)[], opts: Toke
   return { ids, mask, n, maxLen: opts.maxLen, lengths };
 }
 
+/** Tokenize one sequence into row `offset` of existing arrays (rows made on demand); returns the number of real tokens. */
+export function tokenizeInto(seq: Uint8Array | string, opts: TokenizerOptions, ids: Int32Array, mask: Int32Array, offset: number): number {
+  checkK(opts.k);
+  return encodeInto(seq, opts.k, opts.maxLen, ids, mask, offset, opts.attendToPadding ?? false);
+}
+
 /** Tokens of one sequence as strings (for display). */
 export function tokenize(seq: string, opts: TokenizerOptions): string[] {
   const b = tokenizeBatch([seq], opts);

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch, Encoded, ModelAdapter } from './models.js';
 import type { EngineConfig } from './config.js';
 import { trainableOf } from './models.js';
-import { AdamW, clipByGlobalNorm } from './optim.js';
+import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
 import { permutation } from './random.js';
 import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
 import { progress } from './progress.js';
@@ -36,6 +36,12 @@ export interface TrainOptions extends EngineConfig {
   quiet?: boolean;
   /** Called after every optimizer step (tests use it to simulate a crash). */
   onStep?: (step: number) => void;
+  /** AdamW's betas and eps where they differ from the defaults (0.9, 0.999; 1e-8). */
+  adam?: Pick<AdamWOptions, 'betas' | 'eps'>;
+  /** A validation other than the mean per-example loss (pretraining: token-level loss and accuracy); its loss drives early stopping. */
+  validate?: (validSet: LabelledRows) => Promise<{ loss: number; metrics?: Record<string, number> }>;
+  /** More fields for the progress line, from the completed steps and the seconds spent. */
+  progressInfo?: (step: number, seconds: number) => Record<string, string | number>;
 }
 
 export interface LabelledRows {
@@ -49,6 +55,8 @@ export interface EvalPoint {
   validLoss: number;
   trainLoss: number;
   lr: number;
+  /** Further validation metrics, where `validate` gives them (e.g. masked-token accuracy). */
+  metrics?: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -83,12 +91,15 @@ export function makeBatch(data: LabelledRows, idx: ArrayLike<number>): Batch {
   const { enc } = data;
   const w = enc.width;
   const ids = new Int32Array(idx.length * w);
-  const mask = enc.mask ? new Int32Array(idx.length * w) : null;
   const labels = new Int32Array(idx.length);
+  const mask = enc.mask || enc.fill ? new Int32Array(idx.length * w) : null;
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i];
-    ids.set(enc.ids.subarray(r * w, (r + 1) * w), i * w);
-    if (mask) mask.set(enc.mask!.subarray(r * w, (r + 1) * w), i * w);
+    if (enc.fill) enc.fill(r, ids, mask, i * w);
+    else {
+      ids.set(enc.ids.subarray(r * w, (r + 1) * w), i * w);
+      if (mask) mask.set(enc.mask!.subarray(r * w, (r + 1) * w), i * w);
+    }
     labels[i] = data.labels[r];
   }
   return {
@@ -157,7 +168,7 @@ export function stepsPerEpoch(nTrain: number, batchSize: number, gradAccum: numb
 export async function train(model: ModelAdapter, trainSet: LabelledRows, validSet: LabelledRows | null, o: TrainOptions): Promise<TrainResult> {
   const t0 = Date.now();
   const { names, vars, decay } = trainableOf(model);
-  const opt = new AdamW(vars, decay, { weightDecay: o.weightDecay });
+  const opt = new AdamW(vars, decay, { ...o.adam, weightDecay: o.weightDecay });
   const nTrain = trainSet.enc.n;
   const microPerEpoch = Math.ceil(nTrain / o.batchSize);
   const perEpoch = stepsPerEpoch(nTrain, o.batchSize, o.gradAccum);
@@ -233,11 +244,16 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
       inGroup = 0;
       st.step++;
       o.onStep?.(st.step);
-      bar?.update(st.step, { epoch: st.epoch + 1, loss: (st.trainLossSum / Math.max(1, st.trainLossCount)).toFixed(4), lr: lr.toExponential(2) });
+      bar?.update(st.step, {
+        epoch: st.epoch + 1,
+        loss: (st.trainLossSum / Math.max(1, st.trainLossCount)).toFixed(4),
+        lr: lr.toExponential(2),
+        ...o.progressInfo?.(st.step - (resumedFromStep ?? 0), (Date.now() - t0) / 1000),
+      });
 
       if (useValid && st.step % o.evalEvery === 0) {
-        const { meanLoss } = await predictRows(model, validSet!, o.batchSize * 2);
-        st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr });
+        const { loss: meanLoss, metrics } = o.validate ? await o.validate(validSet!) : { loss: (await predictRows(model, validSet!, o.batchSize * 2)).meanLoss, metrics: undefined };
+        st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr, ...(metrics ? { metrics } : {}) });
         st.trainLossSum = 0;
         st.trainLossCount = 0;
         if (st.bestLoss === null || meanLoss < st.bestLoss) {

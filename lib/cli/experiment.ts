@@ -6,7 +6,9 @@
  * `npm run aggregate`.
  */
 import { MODELS, PROFILES, type ModelName } from '../config.js';
-import { parseSeeds, runExperiment } from '../runner.js';
+import { describeOutcome, parseSeeds, runExperiment } from '../runner.js';
+import { estimateMatrix, formatEstimate } from '../estimate.js';
+import { portablePath } from '../paths.js';
 import { checked, collect, command, examples, Option, run } from './command.js';
 
 function modelName(v: string): ModelName {
@@ -21,13 +23,13 @@ const cmd = command('experiment', 'Train and test models on a dataset, one JSON 
   .addOption(new Option('--profile <name>', 'configuration profile (lib/config.ts)').choices(PROFILES).default('quick'))
   .option('--results <dir>', 'results folder (records under <dir>/runs/)', 'results')
   .option('--save-model', 'save each trained model under <results>/models/ for npm run predict', false)
-  .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean }) => {
+  .option('--expected-duration', 'first time a few training steps of each model and print how long the runs will take at most', false)
+  .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean; expectedDuration: boolean }) => {
+    if (o.expectedDuration) console.log(formatEstimate(await estimateMatrix({ dataset: o.dataset, profile: o.profile, seeds: o.seeds, models: o.model, resultsDir: o.results })));
     for (const model of o.model) {
       for (const seed of o.seeds) {
-        const { record, path, skipped } = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.results, saveModel: o.saveModel });
-        const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run: ${record.reason}`;
-        const f1 = record.test ? ` F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-        console.log(`${record.dataset} ${model} seed ${seed}: ${what}${f1} → ${path}`);
+        const outcome = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.results, saveModel: o.saveModel });
+        console.log(`${describeOutcome(outcome)} → ${portablePath(outcome.path)}`);
       }
     }
   });

@@ -76,8 +76,6 @@ import { resolveDataset } from './lib/data/load.js';
 import { classStats, formatClassStats } from './lib/data/stats.js';
 import { gcFraction } from './lib/data/dna.js';
 import { parseSeeds, runMatrix, type RunRecord } from './lib/runner.js';
-import { estimateMatrix, formatEstimate } from './lib/estimate.js';
-import { MODELS } from './lib/config.js';
 import { table2 } from './lib/aggregate.js';
 import { runsFrame, frameHtml, table2Html, tokenizationExample } from './lib/report.js';
 import { plotlyLoaderHtml, figureHtml, classBalanceFigure, histogramByClass, validationCurvesFigure, confusionFigure } from './lib/plots.js';
@@ -116,14 +114,13 @@ id in the 4,101-token vocabulary; a 6-mer containing N is \`[UNK]\`.`),
     md(`## Training: 3 models × seeds
 
 Each run is one record under \`results/runs/<dataset>/<profile>/<model>/seed-<n>.json\` with the full
-configuration, data (portable path and sha256), split, backend and code commit. The cell first times a
-few training steps of each model and prints how long the runs will take at most. The pretrained model needs the \`armheb/DNA_bert_6\`
+configuration, data (portable path and sha256), split, backend and code commit. The runs go to a child
+process (\`npm run experiment\`: the notebook kernel runs the native kernels at about half speed), which
+first times a few training steps of each model and prints how long the runs will take at most. The pretrained model needs the \`armheb/DNA_bert_6\`
 weights; without them its runs are recorded as *not run*, with the reason.`),
-    code(`// (explicit \`seeds: seeds\`: tslab does not resolve shorthand properties in cells with top-level await)
-if (ds) {
-  console.log(formatEstimate(await estimateMatrix({ dataset: resolved.data!, profile: PROFILE, seeds: seeds, models: MODELS, resultsDir: RESULTS })));
-  records = await runMatrix({ dataset: resolved.data!, profile: PROFILE, seeds: seeds, resultsDir: RESULTS });
-}`),
+    code(`// Training runs in a child process (npm run experiment), at full speed; its lines appear here as they come.
+// (explicit \`seeds: seeds\`: tslab does not resolve shorthand properties in cells with top-level await)
+if (ds) records = await runMatrix({ dataset: resolved.data!, profile: PROFILE, seeds: seeds, resultsDir: RESULTS, backend: BACKEND });`),
     code(`if (records.length) tslab.display.html(frameHtml(runsFrame(records)));
 for (const r of records) for (const w of r.warnings) console.warn(\`WARNING \${r.model} seed \${r.seed}: \${w}\`);`),
     md(`## Validation loss

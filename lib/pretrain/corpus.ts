@@ -154,16 +154,19 @@ export async function readCorpus(spec: string, o: CorpusOptions): Promise<Corpus
   return { kind, source, sha256, records, bases, usableBases, train, valid, window: o.window };
 }
 
-/** `n` windows drawn uniformly over every start position of the stretches, seeded. */
-export function sampleWindows(stretches: Stretch[], window: number, n: number, seed: number): Uint8Array[] {
+/**
+ * Window number `r` of a seeded, endless sequence of windows drawn uniformly over every start position
+ * of the stretches. Each window depends only on (seed, r), so windows are made on demand, in any order,
+ * and a resumed run sees the same ones.
+ */
+export function windowSampler(stretches: Stretch[], window: number, seed: number): (r: number) => Uint8Array {
   const starts = stretches.map((s) => s.seq.length - window + 1);
+  if (!starts.length || starts.some((c) => c < 1)) throw new Error(`windowSampler: every stretch must hold a window of ${window} bp`);
   const cum = new Float64Array(starts.length + 1);
   starts.forEach((c, i) => (cum[i + 1] = cum[i] + c));
   const total = cum[starts.length];
-  const rng = seededRng(seed);
-  const out: Uint8Array[] = new Array(n);
-  for (let j = 0; j < n; j++) {
-    const u = Math.floor(rng() * total);
+  return (r) => {
+    const u = Math.floor(seededRng((Math.imul(seed, 0x9e3779b1) ^ r) | 0)() * total);
     let lo = 0, hi = starts.length - 1; // the stretch whose range [cum[i], cum[i+1]) holds u
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
@@ -171,9 +174,14 @@ export function sampleWindows(stretches: Stretch[], window: number, n: number, s
       else hi = mid - 1;
     }
     const at = u - cum[lo];
-    out[j] = stretches[lo].seq.subarray(at, at + window);
-  }
-  return out;
+    return stretches[lo].seq.subarray(at, at + window);
+  };
+}
+
+/** The first `n` windows of `windowSampler`. */
+export function sampleWindows(stretches: Stretch[], window: number, n: number, seed: number): Uint8Array[] {
+  const at = windowSampler(stretches, window, seed);
+  return Array.from({ length: n }, (_, r) => at(r));
 }
 
 /** Non-overlapping windows tiled over the stretches in order; at most `max`, evenly spread when there are more. */

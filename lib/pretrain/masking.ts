@@ -9,7 +9,9 @@
  * `[CLS]`, `[SEP]` and `[PAD]` are never masked; neither is `[UNK]` (a k-mer with N: nothing to predict).
  *
  * Everything is drawn from a seeded generator, so a batch's masks repeat with its seed (and a resumed
- * run masks exactly as an uninterrupted one).
+ * run masks exactly as an uninterrupted one). Where no centre is drawn in a whole batch (possible for a
+ * few short rows), one is drawn among its maskable tokens, so the loss is always defined; DNABERT's
+ * code would produce an empty loss there.
  */
 import { CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../tokenizer.js';
 import { seededRng } from '../random.js';
@@ -42,6 +44,17 @@ function maskable(id: number): boolean {
   return id !== PAD_ID && id !== CLS_ID && id !== SEP_ID && id !== UNK_ID;
 }
 
+/** The first and last maskable position of a row (DNABERT expands spans within them), or null. */
+function maskableRange(ids: Int32Array, row: number, L: number): [number, number] | null {
+  let first = -1, last = -1;
+  for (let t = 0; t < L; t++) {
+    if (!maskable(ids[row + t])) continue;
+    if (first < 0) first = t;
+    last = t;
+  }
+  return first < 0 ? null : [first, last];
+}
+
 /** Mask a batch of token rows `ids` [B, L] (as the tokenizer writes them) with the generator seeded by `seed`. */
 export function maskTokens(ids: Int32Array, B: number, L: number, o: MaskingOptions, seed: number): MaskedBatch {
   if (ids.length !== B * L) throw new Error(`maskTokens: ${ids.length} ids for a ${B} × ${L} batch`);
@@ -49,23 +62,31 @@ export function maskTokens(ids: Int32Array, B: number, L: number, o: MaskingOpti
   const rng = seededRng(seed);
   const offsets = spanOffsets(o.k);
   const masked = new Uint8Array(B * L);
-  for (let b = 0; b < B; b++) {
-    const row = b * L;
-    // DNABERT expands spans within the row's maskable tokens: from the first to the last one.
-    let first = -1, last = -1;
-    for (let t = 0; t < L; t++) {
-      if (!maskable(ids[row + t])) continue;
-      if (first < 0) first = t;
-      last = t;
+  const ranges = Array.from({ length: B }, (_, b) => maskableRange(ids, b * L, L));
+  const span = (b: number, t: number) => {
+    const [first, last] = ranges[b]!;
+    masked[b * L + t] = 1;
+    for (const d of offsets) {
+      const u = t + d;
+      if (u >= first && u <= last && maskable(ids[b * L + u])) masked[b * L + u] = 1;
     }
-    if (first < 0) continue;
-    for (let t = first; t <= last; t++) {
-      if (!maskable(ids[row + t]) || rng() >= o.centreProbability) continue;
-      masked[row + t] = 1;
-      for (const d of offsets) {
-        const u = t + d;
-        if (u >= first && u <= last && maskable(ids[row + u])) masked[row + u] = 1;
-      }
+  };
+  let centres = 0;
+  for (let b = 0; b < B; b++) {
+    const range = ranges[b];
+    if (!range) continue;
+    for (let t = range[0]; t <= range[1]; t++) {
+      if (!maskable(ids[b * L + t]) || rng() >= o.centreProbability) continue;
+      span(b, t);
+      centres++;
+    }
+  }
+  if (!centres) {
+    const candidates: number[] = [];
+    for (let i = 0; i < B * L; i++) if (maskable(ids[i])) candidates.push(i);
+    if (candidates.length) {
+      const i = candidates[Math.floor(rng() * candidates.length)];
+      span(Math.floor(i / L), i % L);
     }
   }
   const inputs = Int32Array.from(ids);

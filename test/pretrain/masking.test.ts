@@ -73,3 +73,11 @@ test('masks repeat with the seed and differ between seeds; a row of [UNK] alone 
   assert.equal(maskTokens(unk.ids, 1, 40, { ...OPTS, centreProbability: 0.9 }, 1).positions.length, 0);
   assert.throws(() => maskTokens(ids, B, L + 1, OPTS, 1), /ids for a 8 × 129 batch/);
 });
+
+test('a batch where no centre is drawn still masks one span, so its loss is defined', () => {
+  const { ids, B, L } = batch(2, () => 30);
+  const m = maskTokens(ids, B, L, { ...OPTS, centreProbability: 1e-9 }, 1);
+  assert.ok(m.positions.length >= 3 && m.positions.length <= 6, `${m.positions.length} masked`);
+  const rows = new Set(Array.from(m.positions, (i) => Math.floor(i / L)));
+  assert.equal(rows.size, 1, 'one span, in one row');
+});

@@ -1,0 +1,31 @@
+/**
+ * `npm run pretrain -- --corpus <fasta|table|dataset> --config quick [--steps N] --out DIR`
+ *
+ * Masked-language-model pretraining of a DNABERT (lib/pretrain/): resumable (run the same command
+ * again after an interruption), the output folder a Hugging Face checkpoint plus its run record.
+ */
+import { PRETRAIN_CONFIGS, resolvePretrainConfig } from '../config.js';
+import { describeBackend, selectBackend } from '../backend.js';
+import { pretrain, RECORD_FILE } from '../pretrain/pretrain.js';
+import { command, examples, integer, Option, run } from './command.js';
+
+const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling on a corpus (DNABERT span masking); resumable; writes a Hugging Face checkpoint and its record.')
+  .requiredOption('--corpus <path|name>', 'FASTA (.fa/.fasta/.fna[.gz], any number of records), a labelled table (its fine-tuning holdout\'s training part) or a dataset folder/name (its train split); labels are ignored, test splits refused')
+  .requiredOption('--out <dir>', `output folder: config.json, vocab.txt, model.safetensors and ${RECORD_FILE}`)
+  .addOption(new Option('--config <name>', 'pretraining configuration (lib/config.ts)').choices(PRETRAIN_CONFIGS).default('quick'))
+  .option('--steps <n>', "optimizer steps (default: the configuration's)", integer(1))
+  .option('--seed <n>', 'seed of the initialisation, windows and masks', integer(0), 1)
+  .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number }) => {
+    const c = resolvePretrainConfig(o.config, o.steps ? { steps: o.steps } : undefined);
+    const backend = await selectBackend();
+    console.log(describeBackend(backend));
+    console.log(`pretraining config ${c.name}: ${c.description}`);
+    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides: o.steps ? { steps: o.steps } : undefined, out: o.out, seed: o.seed, backend });
+    const f = record.final;
+    console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
+  });
+examples(cmd, [
+  'npm run pretrain -- --corpus ../genome.fa.gz --config quick --out results/pretrained/genome',
+  'npm run pretrain -- --corpus data/bundled/human_nontata_promoters.test-split.tsv.gz --config quick --steps 300 --out results/pretrained/task',
+]);
+await run(cmd);

@@ -1,0 +1,244 @@
+/**
+ * Pretraining = the training engine (lib/train.ts) with the masked-language-model head and loss.
+ *
+ * One run: a corpus (corpus.ts) → windows → tokens → DNABERT masking (masking.ts) → BertMaskedLM
+ * (lib/dnabert.ts) trained with AdamW, linear warmup and decay, clipping — the engine's habits:
+ * seeded, resumable from atomic checkpoints, progress with loss, masked-token accuracy, perplexity,
+ * tokens/s and ETA. The output folder is a Hugging Face checkpoint (`config.json`, `vocab.txt`,
+ * `model.safetensors`, loadable as `BertForMaskedLM` or as the start of `dnabert-pretrained`) plus
+ * `pretraining.json`, the run record naming corpus (with checksum), configuration, backend and commit.
+ *
+ * Training windows are made on demand (window r depends only on the seed and r), so a long run holds
+ * one batch of them at a time; validation uses fixed windows of the held-out part with fixed masks.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { bertConfig, BertMaskedLM } from '../dnabert.js';
+import { saveCheckpoint } from '../checkpoint/hf.js';
+import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
+import { linearWarmupDecay } from '../optim.js';
+import { makeBatch, disposeBatch, train, type LabelledRows, type TrainResult } from '../train.js';
+import type { Batch, Encoded, ModelAdapter } from '../models.js';
+import { tokenizeBatch, tokenizeInto } from '../tokenizer.js';
+import { writeFileAtomic } from '../atomic.js';
+import { portablePath } from '../paths.js';
+import { describeBackend, type BackendInfo } from '../backend.js';
+import { gitState } from '../runner.js';
+import { describeCorpus, readCorpus, tileWindows, windowSampler, type Corpus } from './corpus.js';
+import { maskTokens, type MaskingOptions } from './masking.js';
+
+export const RECORD_FILE = 'pretraining.json';
+
+export interface PretrainRecord {
+  schema: 1;
+  status: 'done';
+  corpus: { spec: string; source: string; sha256: string; kind: Corpus['kind']; description: string };
+  config: PretrainConfig;
+  seed: number;
+  model: string;
+  backend: { name: string; device: string; tfjs: string; line: string };
+  code: { commit: string; dirty: boolean };
+  node: string;
+  startedAt: string;
+  finishedAt: string;
+  training: TrainResult;
+  /** The last validation: token-level MLM loss, its perplexity, and the share of masked tokens predicted right. */
+  final: { validLoss: number; perplexity: number; maskedAccuracy: number };
+  tokensPerSecond: number;
+}
+
+/** Masking seeds of the validation batches: fixed, so every validation scores the same masked tokens. */
+const VALID_SEED = 0x5eed;
+
+function masking(c: PretrainConfig, vocabSize: number): MaskingOptions {
+  return { k: c.k, centreProbability: c.centreProbability, vocabSize };
+}
+
+function maskedTensors(b: Batch, m: MaskingOptions, seed: number): { inputs: tf.Tensor2D; positions: tf.Tensor1D; targets: tf.Tensor1D } {
+  const [B, L] = b.ids.shape;
+  const r = maskTokens(b.ids.dataSync() as Int32Array, B, L, m, seed);
+  return { inputs: tf.tensor2d(r.inputs, [B, L], 'int32'), positions: tf.tensor1d(r.positions, 'int32'), targets: tf.tensor1d(r.targets, 'int32') };
+}
+
+/** The masked language model behind the trainer's interface: the batch's tokens are masked with the step's seed inside `loss`. */
+export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter {
+  const m = masking(c, model.config.vocab_size);
+  const tok = { k: c.k, maxLen: c.maxLen, attendToPadding: false };
+  return {
+    kind: 'dnabert-mlm',
+    variables: model.params,
+    encode(seqs) {
+      const e = tokenizeBatch(seqs, tok);
+      return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };
+    },
+    loss(b, training, seed) {
+      const t = maskedTensors(b, m, seed ^ 0x3c6ef372);
+      try {
+        return model.loss(t.inputs, b.mask!, t.positions, t.targets, { training, seed });
+      } finally {
+        tf.dispose([t.inputs, t.positions, t.targets]);
+      }
+    },
+    evaluate(b) {
+      // per row: the mean loss of its masked tokens and, in place of a class probability, the share predicted right
+      const t = maskedTensors(b, m, VALID_SEED);
+      const [nll, right] = tf.tidy(() => {
+        const logits = model.logits(t.inputs, b.mask!, t.positions);
+        return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), tf.logSoftmax(logits)), 1)), tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32')];
+      });
+      const [B, L] = b.ids.shape;
+      const sums = new Float32Array(B), hits = new Float32Array(B), counts = new Float32Array(B);
+      const pos = t.positions.dataSync(), l = nll.dataSync(), r = right.dataSync();
+      pos.forEach((p, j) => {
+        const row = Math.floor(p / L);
+        sums[row] += l[j];
+        hits[row] += r[j];
+        counts[row]++;
+      });
+      tf.dispose([nll, right, t.inputs, t.positions, t.targets]);
+      const per = (x: Float32Array) => tf.tensor1d(x.map((v, i) => v / Math.max(1, counts[i])));
+      return { losses: per(sums), probs: per(hits) };
+    },
+    logits() {
+      throw new Error('a masked language model has no class logits; fine-tune it (dnabert-pretrained) to classify');
+    },
+    describe() {
+      const cf = model.config;
+      return `DNABERT masked LM (${cf.num_hidden_layers} layers × ${cf.hidden_size}, ${cf.num_attention_heads} heads, FFN ${cf.intermediate_size}; ${model.size().toLocaleString('en')} parameters; ${c.k}-mers, ${c.maxLen} positions)`;
+    },
+    save: (dir, extra) => saveCheckpoint(model, dir, c.k, extra),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Token-level validation: summed loss over every masked token of the fixed windows, and masked-token accuracy. */
+async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows): Promise<{ loss: number; metrics: Record<string, number> }> {
+  const m = masking(c, model.config.vocab_size);
+  const n = valid.enc.n, bs = c.batchSize * 2;
+  let nll = 0, right = 0, count = 0;
+  for (let s = 0, batchNo = 0; s < n; s += bs, batchNo++) {
+    const b = makeBatch(valid, Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i));
+    const t = maskedTensors(b, m, VALID_SEED + batchNo);
+    const [l, r] = tf.tidy(() => {
+      const logits = model.logits(t.inputs, b.mask!, t.positions);
+      const logp = tf.logSoftmax(logits);
+      return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), logp))), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32'))];
+    });
+    nll += (await l.data())[0];
+    right += (await r.data())[0];
+    count += t.positions.shape[0];
+    tf.dispose([l, r, t.inputs, t.positions, t.targets]);
+    disposeBatch(b);
+  }
+  const loss = nll / count;
+  return { loss, metrics: { maskedAccuracy: right / count, perplexity: Math.exp(loss), maskedTokens: count } };
+}
+
+export interface PretrainSpec {
+  /** FASTA, labelled table, dataset folder or name (corpus.ts). */
+  corpus: string;
+  /** Pretraining configuration name (lib/config.ts) and overrides. */
+  config: string;
+  overrides?: Partial<Omit<PretrainConfig, 'name' | 'description'>>;
+  /** Output folder: the checkpoint and pretraining.json. */
+  out: string;
+  seed?: number;
+  backend: BackendInfo;
+  quiet?: boolean;
+  /** For a table corpus: the fine-tuning holdout (default 0.3, seed 0). */
+  testFraction?: number;
+  holdoutSeed?: number;
+  /** Passed to the trainer (tests simulate a crash with it). */
+  onStep?: (step: number) => void;
+}
+
+/** The finished record in `dir`, or null. */
+export function readPretrainRecord(dir: string): PretrainRecord | null {
+  const p = join(dir, RECORD_FILE);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as PretrainRecord) : null;
+}
+
+/** Pretrain, or return the finished run in `out` (a run interrupted earlier resumes from its checkpoint beside `out`). */
+export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRecord; skipped: boolean }> {
+  const done = readPretrainRecord(spec.out);
+  if (done) return { record: done, skipped: true };
+  const c = resolvePretrainConfig(spec.config, spec.overrides);
+  const seed = spec.seed ?? 1;
+  const startedAt = new Date().toISOString();
+  const window = c.maxLen - 2 + c.k - 1;
+  const corpus = await readCorpus(spec.corpus, { window, validFraction: c.validFraction, testFraction: spec.testFraction, holdoutSeed: spec.holdoutSeed });
+  const log = (s: string) => spec.quiet || console.log(s);
+  log(describeCorpus(corpus));
+
+  const config = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k, max_position_embeddings: Math.max(512, c.maxLen) }, `pretraining config ${c.name}.architecture`);
+  const model = BertMaskedLM.random(config, seed);
+  const adapter = mlmAdapter(model, c);
+  try {
+    const perStep = c.batchSize * c.gradAccum;
+    const at = windowSampler(corpus.train, window, seed);
+    const tok = { k: c.k, maxLen: c.maxLen, attendToPadding: false };
+    const scratch = { ids: new Int32Array(c.maxLen), mask: new Int32Array(c.maxLen) };
+    const lazy: Encoded = {
+      n: c.steps * perStep,
+      width: c.maxLen,
+      ids: new Int32Array(0),
+      mask: null,
+      fill(row, ids, mask, offset) {
+        tokenizeInto(at(row), tok, scratch.ids, scratch.mask, 0);
+        ids.set(scratch.ids, offset);
+        mask!.set(scratch.mask, offset);
+      },
+    };
+    const trainRows: LabelledRows = { enc: lazy, labels: new Int32Array(lazy.n) };
+    const validEnc = adapter.encode(tileWindows(corpus.valid, window, c.validWindows));
+    const validRows: LabelledRows = { enc: validEnc, labels: new Int32Array(validEnc.n) };
+    const tokensPerStep = perStep * (window - c.k + 1);
+    log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * tokensPerStep).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
+    const result = await train(adapter, trainRows, validRows, {
+      batchSize: c.batchSize,
+      gradAccum: c.gradAccum,
+      evalEvery: c.evalEvery,
+      patience: Number.MAX_SAFE_INTEGER, // pretraining runs its steps; the record keeps the curve
+      maxEpochs: 1,
+      maxSteps: c.steps,
+      validation: true,
+      checkpointEvery: c.checkpointEvery,
+      lr: (step, total) => linearWarmupDecay(step, c.peakLr, c.warmupSteps, total),
+      weightDecay: c.weightDecay,
+      maxGradNorm: c.maxGradNorm,
+      adam: { betas: c.betas, eps: c.eps },
+      seed,
+      checkpointDir: `${spec.out}.checkpoint`,
+      quiet: spec.quiet,
+      onStep: spec.onStep,
+      validate: (v) => validateMlm(model, c, v),
+      progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
+    });
+    const last = result.history[result.history.length - 1];
+    const be = spec.backend;
+    const record: PretrainRecord = {
+      schema: 1,
+      status: 'done',
+      corpus: { spec: portablePath(spec.corpus), source: corpus.source, sha256: corpus.sha256, kind: corpus.kind, description: describeCorpus(corpus) },
+      config: c,
+      seed,
+      model: adapter.describe(),
+      backend: { name: be.name, device: be.device, tfjs: be.tfjsVersion, line: describeBackend(be) },
+      code: gitState(),
+      node: process.version,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      training: result,
+      final: { validLoss: last.validLoss, perplexity: last.metrics!.perplexity, maskedAccuracy: last.metrics!.maskedAccuracy },
+      tokensPerSecond: ((result.steps - (result.resumedFromStep ?? 0)) * tokensPerStep) / Math.max(result.seconds, 1e-9),
+    };
+    // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
+    await adapter.save(spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
+    writeFileAtomic(join(spec.out, RECORD_FILE), JSON.stringify(record, null, 1) + '\n');
+    rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
+    return { record, skipped: false };
+  } finally {
+    adapter.dispose();
+  }
+}

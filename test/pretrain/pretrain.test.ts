@@ -1,0 +1,113 @@
+/**
+ * Pretraining end to end on generated DNA with the smoke configuration: the output loads in both heads,
+ * the record names corpus, configuration, backend and commit; an interrupted run resumes to the same
+ * weights as an uninterrupted one; a finished run is skipped; the loss falls on a learnable corpus.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend, type BackendInfo } from '../../lib/backend.js';
+import { pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
+import { loadCheckpoint, loadMaskedLM } from '../../lib/checkpoint/hf.js';
+import { seededRng } from '../../lib/random.js';
+import { nativeSkip, randomDna, tempDir } from '../helpers.js';
+
+let backend: BackendInfo;
+before(async () => {
+  backend = await selectBackend({ requested: 'cpu' });
+});
+
+/** A corpus with structure to learn: a 12-bp motif repeated, 1 base in 20 mutated, split by Ns. */
+function writeGenome(path: string, records = 2): void {
+  const rng = seededRng(3);
+  const motif = 'ACGGTCATTGCA';
+  const lines: string[] = [];
+  for (let r = 0; r < records; r++) {
+    let s = '';
+    for (let i = 0; i < 3000; i++) s += rng() < 0.05 ? 'ACGT'[Math.floor(rng() * 4)] : motif[i % motif.length];
+    lines.push(`>chr${r + 1}`, s.slice(0, 1400) + 'N'.repeat(30) + s.slice(1430));
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+test('a smoke pretraining run: checkpoint for both heads, a record that traces it, a second call skips', async () => {
+  const t = tempDir();
+  try {
+    const fa = join(t.path, 'genome.fa');
+    writeGenome(fa);
+    const out = join(t.path, 'pre');
+    const { record, skipped } = await pretrain({ corpus: fa, config: 'smoke', out, backend, quiet: true });
+    assert.equal(skipped, false);
+    assert.equal(record.training.steps, 6);
+    assert.equal(record.training.history.length, 2);
+    assert.equal(record.corpus.kind, 'fasta');
+    assert.equal(record.corpus.source, 'FASTA genome.fa');
+    assert.match(record.corpus.sha256, /^[0-9a-f]{64}$/);
+    assert.ok(Math.abs(record.final.perplexity - Math.exp(record.final.validLoss)) < 1e-6 * record.final.perplexity);
+    assert.ok(record.final.maskedAccuracy >= 0 && record.final.maskedAccuracy <= 1);
+    assert.ok(record.tokensPerSecond > 0);
+    assert.match(record.backend.line, /^backend cpu/);
+    assert.ok(!readFileSync(join(out, 'pretraining.json'), 'utf8').includes(t.path), 'no absolute path in the record');
+    const mlm = await loadMaskedLM(out);
+    assert.deepEqual(mlm.report.freshlyInitialised, []);
+    mlm.model.dispose();
+    const cls = await loadCheckpoint(out, { numLabels: 2 });
+    assert.deepEqual(cls.report.freshlyInitialised.sort(), ['bert.pooler.dense.bias', 'bert.pooler.dense.weight', 'classifier.bias', 'classifier.weight']);
+    cls.model.dispose();
+    const again = await pretrain({ corpus: fa, config: 'smoke', out, backend, quiet: true });
+    assert.equal(again.skipped, true);
+    assert.deepEqual(readPretrainRecord(out), record);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an interrupted pretraining run resumes to the weights of an uninterrupted one', async () => {
+  const t = tempDir();
+  try {
+    const fa = join(t.path, 'genome.fa');
+    writeGenome(fa);
+    const whole = await pretrain({ corpus: fa, config: 'smoke', out: join(t.path, 'a'), backend, quiet: true });
+    const crash = (step: number) => {
+      if (step === 5) throw new Error('simulated crash');
+    };
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', out: join(t.path, 'b'), backend, quiet: true, onStep: crash }), /simulated crash/);
+    const resumed = await pretrain({ corpus: fa, config: 'smoke', out: join(t.path, 'b'), backend, quiet: true });
+    assert.equal(resumed.record.training.resumedFromStep, 3, `from the checkpoint of the first validation (got ${resumed.record.training.resumedFromStep})`);
+    assert.deepEqual(resumed.record.training.history, whole.record.training.history);
+    assert.deepEqual(readFileSync(join(t.path, 'b', 'model.safetensors')), readFileSync(join(t.path, 'a', 'model.safetensors')));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('on a learnable corpus the validation loss falls well below its start', async () => {
+  // the native backend where it is built (seconds), else fewer steps on cpu
+  const fast = !(await nativeSkip());
+  const be = await selectBackend({ requested: fast ? 'native' : 'cpu' });
+  const t = tempDir();
+  try {
+    const fa = join(t.path, 'motif.fa');
+    writeGenome(fa, 3);
+    const steps = fast ? 60 : 24;
+    const { record } = await pretrain({ corpus: fa, config: 'smoke', overrides: { steps, evalEvery: 8, peakLr: 3e-3, warmupSteps: 4 }, out: join(t.path, 'm'), backend: be, quiet: true });
+    const h = record.training.history;
+    const drop = h[0].validLoss - h[h.length - 1].validLoss;
+    assert.ok(drop > (fast ? 1.5 : 0.4), `validation loss ${h[0].validLoss} → ${h[h.length - 1].validLoss}`);
+    assert.ok(h.every((p) => p.metrics!.maskedTokens === h[0].metrics!.maskedTokens), 'every validation scores the same masked tokens');
+  } finally {
+    t.cleanup();
+    backend = await selectBackend({ requested: 'cpu' });
+  }
+});
+
+test('a random DNA corpus too short for one window is refused before training', async () => {
+  const t = tempDir();
+  try {
+    writeFileSync(join(t.path, 's.fa'), `>x\n${randomDna(50, seededRng(1))}\n`);
+    await assert.rejects(pretrain({ corpus: join(t.path, 's.fa'), config: 'smoke', out: join(t.path, 'o'), backend, quiet: true }), /no N-free stretch of 67 bp or more/);
+  } finally {
+    t.cleanup();
+  }
+});
