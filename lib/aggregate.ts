@@ -60,14 +60,15 @@ export interface Table2Cell {
  * for it (e.g. `human_nontata_promoters.test-split`, a holdout of its test split); a paper dataset
  * without records is shown as missing unless a stand-in takes its place. Then any other dataset.
  */
-export function table2Rows(keys: string[]): string[] {
+export function table2Rows(recordKeys: string[]): string[] {
+  const keys = [...new Set(recordKeys)];
   const rows: string[] = [];
   for (const d of PAPER_DATASETS) {
     const standIns = keys.filter((k) => k !== d.name && datasetFor(k)?.name === d.name).sort();
     if (keys.includes(d.name) || !standIns.length) rows.push(d.name);
     rows.push(...standIns);
   }
-  return [...rows, ...[...new Set(keys)].filter((k) => !rows.includes(k)).sort()];
+  return [...rows, ...keys.filter((k) => !rows.includes(k)).sort()];
 }
 
 /** Cells for every row of Table 2 (see table2Rows) × every model. */

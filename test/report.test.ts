@@ -42,15 +42,19 @@ test('Table 2 rows: a stand-in takes its dataset\'s place, with the paper\'s val
   assert.deepEqual(table2Rows([]), PAPER_DATASETS.map((d) => d.name));
   const rows = table2Rows(['my_table', 'human_nontata_promoters.test-split', 'human_enhancers_cohn', 'human_enhancers_cohn.table']);
   assert.deepEqual(rows, ['human_nontata_promoters.test-split', 'demo_human_or_worm', 'human_enhancers_ensembl', 'demo_coding_vs_intergenomic_seqs', 'human_enhancers_cohn', 'human_enhancers_cohn.table', 'my_table']);
+  assert.deepEqual(table2Rows(['b', 'human_enhancers_cohn.table', 'b', 'human_enhancers_cohn.table']).slice(-3), ['demo_coding_vs_intergenomic_seqs', 'human_enhancers_cohn.table', 'b'], 'one row per dataset however many records');
   const r = { ...rec('cnn', 1, 4), dataset: 'human_nontata_promoters.test-split' };
-  const cells = table2([r], 5);
+  const notRun = (seed: number): RunRecord => ({ ...rec('dnabert-pretrained', seed, 4), dataset: r.dataset, status: 'not-run', reason: 'weights unavailable', test: undefined, training: undefined });
+  const cells = table2([r, { ...r, seed: 2 }, notRun(1), notRun(2)], 5);
+  assert.equal(cells.length, 5 * 3, 'one cell per row and model');
+  assert.equal(table2Markdown(cells).match(/not run — weights unavailable/g)?.length, 1, 'a reason is noted once');
   const cell = cells.find((c) => c.dataset === r.dataset && c.model === 'cnn')!;
   assert.deepEqual(cell.paper, PAPER_TABLE2.human_nontata_promoters.cnn);
   assert.equal(cells.filter((c) => c.dataset === 'human_nontata_promoters').length, 0);
   const x = (table2Figure(cells).data[0] as { x: string[] }).x;
   assert.equal(x[0], 'human_nontata_promoters<br>test-split (holdout)');
   assert.equal(x[1], 'demo_human_or_worm');
-  assert.match(table2Markdown(cells), /\| human_nontata_promoters\.test-split \| 50\.0 \(n=1\) \| 83\.9 ± 1\.5 \|/);
+  assert.match(table2Markdown(cells), /\| human_nontata_promoters\.test-split \| 50\.0 ± 0\.0 \(n=2\) \| 83\.9 ± 1\.5 \|/);
 });
 
 test('the per-run table and the tokenization example', () => {
