@@ -1,6 +1,6 @@
 """PyTorch reference for `make bench`: the same training steps (forward + backward + AdamW) as
 bench/throughput.ts, with the architectures of the parity fixtures. Prints one JSON line.
-Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-base> [steps]"""
+Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-base|mlm-small> [steps]"""
 import importlib.util
 import json
 import os
@@ -32,6 +32,21 @@ def main():
         x = torch.randint(3, 7, (batch, seq + 2))
         y = torch.randint(0, 2, (batch, 1)).float()
         loss_fn = lambda: torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
+    elif workload == "mlm-small":
+        sys.path.insert(0, os.path.join(HERE, "..", "test", "fixtures", "bert"))
+        mlm = load("test/fixtures/bert/make_mlm_fixtures.py", "mlmfix")
+        cfg = dict(mlm.CONFIG)
+        cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
+        batch, seq = 16, 256
+        model = mlm.BertForMaskedLM(cfg)
+        model.apply(lambda m: mlm.init_weights(m, cfg))
+        ids = torch.randint(5, 4101, (batch, seq))
+        mask = torch.ones(batch, seq, dtype=torch.long)
+        labels = torch.full((batch, seq), -100)
+        flat = labels.view(-1)
+        flat[::7] = torch.randint(5, 4101, flat[::7].shape)
+        # HF computes the logits of every position and ignores the unlabelled ones in the loss
+        loss_fn = lambda: torch.nn.functional.cross_entropy(model(ids, mask).view(-1, cfg["vocab_size"]), labels.view(-1), ignore_index=-100)
     else:
         bert = load("test/fixtures/bert/make_bert_fixtures.py", "bertfix")
         cfg = dict(bert.CONFIG)
