@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tempDir } from './helpers.js';
 
 interface Result {
   code: number;
@@ -90,6 +91,19 @@ describe('bad input: one error line and the usage; exit 2; no stack trace', { co
       assert.doesNotMatch(r.stderr, STACK);
       assert.equal(r.stdout, '');
     });
+  }
+});
+
+test('the committed notebooks are the ones their templates generate (npm run notebooks -- --check)', async () => {
+  const r = await cli('notebooks', ['--check']);
+  assert.equal(r.code, 0, r.stderr);
+  const t = tempDir();
+  try {
+    const stale = await cli('notebooks', ['--check', '--dir', t.path]);
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /^error: .*01_human_nontata_promoters\.ipynb.* differ from the templates in lib\/cli\/notebooks\.ts; run npm run notebooks/);
+  } finally {
+    t.cleanup();
   }
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { downloadDataset, DownloadError, datasetUrl } from '../../lib/data/download.js';
 import { readFolderDataset } from '../../lib/data/readers.js';
 import { serve, tempDir, writeFolderDataset, zipFolder } from '../helpers.js';
+import { fetchFile } from '../../lib/fetch.js';
 
 // A registry dataset whose counts are not pinned, so a small generated copy passes the structural check.
 const NAME = 'dummy_mouse_enhancers_ensembl';
@@ -104,6 +105,19 @@ test('download: unreachable host is reported as a network error', async () => {
   try {
     await assert.rejects(downloadDataset(NAME, { root: root.path, baseUrl: 'http://127.0.0.1:9', quiet: true }), /network error/);
   } finally {
+    root.cleanup();
+  }
+});
+
+test('a server that never answers is given up on after the answer timeout, leaving nothing behind', async () => {
+  const srv = await serve(() => {}); // accepts the connection, never responds
+  const root = tempDir();
+  try {
+    const dest = join(root.path, 'x.zip');
+    await assert.rejects(fetchFile(`${srv.url}/x.zip`, dest, { quiet: true, answerTimeoutMs: 300 }), /network error fetching .*\(no answer within 0\.3 s\); are you offline\?/);
+    assert.deepEqual(readdirSync(root.path), []);
+  } finally {
+    await srv.close();
     root.cleanup();
   }
 });
