@@ -82,21 +82,15 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
     },
     evaluate(b) {
       // per row: the mean loss of its masked tokens and, in place of a class probability, the share predicted right
-      const t = maskedTensors(b, m, VALID_SEED);
-      const [nll, right] = tf.tidy(() => {
-        const logits = model.logits(t.inputs, b.mask!, t.positions);
-        return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), tf.logSoftmax(logits)), 1)), tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32')];
-      });
-      const [B, L] = b.ids.shape;
+      const { nll, right, positions } = maskedScores(model, b, m, VALID_SEED);
+      const L = b.ids.shape[1], B = b.ids.shape[0];
       const sums = new Float32Array(B), hits = new Float32Array(B), counts = new Float32Array(B);
-      const pos = t.positions.dataSync(), l = nll.dataSync(), r = right.dataSync();
-      pos.forEach((p, j) => {
+      positions.forEach((p, j) => {
         const row = Math.floor(p / L);
-        sums[row] += l[j];
-        hits[row] += r[j];
+        sums[row] += nll[j];
+        hits[row] += right[j];
         counts[row]++;
       });
-      tf.dispose([nll, right, t.inputs, t.positions, t.targets]);
       const per = (x: Float32Array) => tf.tensor1d(x.map((v, i) => v / Math.max(1, counts[i])));
       return { losses: per(sums), probs: per(hits) };
     },
@@ -112,24 +106,30 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
   };
 }
 
-/** Token-level validation: summed loss over every masked token of the fixed windows, and masked-token accuracy. */
+/** Each masked token's loss and whether the model's top token is the original, for a batch masked with `seed`. */
+function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: number): { nll: Float32Array; right: Float32Array; positions: Int32Array } {
+  const t = maskedTensors(b, m, seed);
+  const [nll, right] = tf.tidy(() => {
+    const logits = model.logits(t.inputs, b.mask!, t.positions);
+    return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), tf.logSoftmax(logits)), 1)), tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32')];
+  });
+  const out = { nll: nll.dataSync() as Float32Array, right: right.dataSync() as Float32Array, positions: t.positions.dataSync() as Int32Array };
+  tf.dispose([nll, right, t.inputs, t.positions, t.targets]);
+  return out;
+}
+
+/** Token-level validation: the mean loss over every masked token of the fixed windows, and masked-token accuracy. */
 async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows): Promise<{ loss: number; metrics: Record<string, number> }> {
   const m = masking(c, model.config.vocab_size);
   const n = valid.enc.n, bs = c.batchSize * 2;
   let nll = 0, right = 0, count = 0;
   for (let s = 0, batchNo = 0; s < n; s += bs, batchNo++) {
     const b = makeBatch(valid, Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i));
-    const t = maskedTensors(b, m, VALID_SEED + batchNo);
-    const [l, r] = tf.tidy(() => {
-      const logits = model.logits(t.inputs, b.mask!, t.positions);
-      const logp = tf.logSoftmax(logits);
-      return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), logp))), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32'))];
-    });
-    nll += (await l.data())[0];
-    right += (await r.data())[0];
-    count += t.positions.shape[0];
-    tf.dispose([l, r, t.inputs, t.positions, t.targets]);
+    const r = maskedScores(model, b, m, VALID_SEED + batchNo);
     disposeBatch(b);
+    for (let j = 0; j < r.nll.length; j++) nll += r.nll[j];
+    for (let j = 0; j < r.right.length; j++) right += r.right[j];
+    count += r.positions.length;
   }
   const loss = nll / count;
   return { loss, metrics: { maskedAccuracy: right / count, perplexity: Math.exp(loss), maskedTokens: count } };

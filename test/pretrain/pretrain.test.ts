@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend, type BackendInfo } from '../../lib/backend.js';
-import { pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
+import { mlmAdapter, pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
+import { makeBatch } from '../../lib/train.js';
+import { encodeDna } from '../../lib/data/dna.js';
 import { loadCheckpoint, loadMaskedLM } from '../../lib/checkpoint/hf.js';
 import { seededRng } from '../../lib/random.js';
 import { nativeSkip, randomDna, tempDir } from '../helpers.js';
@@ -51,7 +53,16 @@ test('a smoke pretraining run: checkpoint for both heads, a record that traces i
     assert.ok(!readFileSync(join(out, 'pretraining.json'), 'utf8').includes(t.path), 'no absolute path in the record');
     const mlm = await loadMaskedLM(out);
     assert.deepEqual(mlm.report.freshlyInitialised, []);
-    mlm.model.dispose();
+    // the trainer's per-row evaluation: each row's mean masked-token loss, and its share predicted right
+    const adapter = mlmAdapter(mlm.model, record.config);
+    const enc = adapter.encode(['ACGGTCATTGCA', 'TTGCAACGGTCA'].map((m, i) => encodeDna(m.repeat(6), `row ${i}`)));
+    const b = makeBatch({ enc, labels: new Int32Array(2) }, [0, 1]);
+    const { losses, probs } = adapter.evaluate(b);
+    assert.deepEqual(losses.shape, [2]);
+    assert.ok(Array.from(await losses.data()).every((l) => l > 0 && Number.isFinite(l)));
+    assert.ok(Array.from(await probs.data()).every((p) => p >= 0 && p <= 1));
+    assert.throws(() => adapter.logits(b), /no class logits/);
+    adapter.dispose();
     const cls = await loadCheckpoint(out, { numLabels: 2 });
     assert.deepEqual(cls.report.freshlyInitialised.sort(), ['bert.pooler.dense.bias', 'bert.pooler.dense.weight', 'classifier.bias', 'classifier.weight']);
     cls.model.dispose();
