@@ -221,6 +221,11 @@ async function pickBackend(opts: SelectOptions): Promise<BackendInfo> {
   throw new Error(`No compute backend could be initialised: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}`);
 }
 
+/** The backend as run records carry it: name, device, tfjs version and the one-line description. */
+export function recordedBackend(info: BackendInfo): { name: string; device: string; tfjs: string; line: string } {
+  return { name: info.name, device: info.device, tfjs: info.tfjsVersion, line: describeBackend(info) };
+}
+
 /** One line for logs, run records and notebooks. */
 export function describeBackend(info: BackendInfo): string {
   const how = info.requested ? `requested via ${BACKEND_ENV}` : 'auto-selected';

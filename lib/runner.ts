@@ -6,11 +6,11 @@
  * checkpoint under `results/checkpoints/`. The pretrained model without its weights is recorded as
  * not run, with the reason — nothing is substituted.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
-import { currentBackend, describeBackend, selectBackend, type BackendInfo } from './backend.js';
+import { writeJsonAtomic } from './atomic.js';
+import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
 import { datasetKey, loadDataset, resolveDataPath } from './data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
@@ -25,7 +25,6 @@ import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type LabelledRows, type TrainOptions, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
 import { portablePath, projectRoot } from './paths.js';
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export interface RunSpec {
@@ -66,7 +65,7 @@ export interface RunRecord {
   modelDescription?: string;
   config: Profile['cnn'] | Profile['dnabert'] | null;
   dataConfig: Profile['data'];
-  backend: { name: string; device: string; tfjs: string; line: string };
+  backend: ReturnType<typeof recordedBackend>;
   code: { commit: string; dirty: boolean };
   node: string;
   startedAt: string;
@@ -103,10 +102,6 @@ function readGitState(): { commit: string; dirty: boolean } {
   } catch {
     return { commit: 'unknown (not a git checkout)', dirty: false };
   }
-}
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
 }
 
 /** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
@@ -190,7 +185,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     seed: spec.seed,
     profile: p.name,
     dataConfig: p.data,
-    backend: { name: be.name, device: be.device, tfjs: be.tfjsVersion, line: describeBackend(be) },
+    backend: recordedBackend(be),
     code: gitState(),
     node: process.version,
     startedAt,

@@ -17,8 +17,7 @@ export function command(name: string, description: string): Command {
   return new Command(`npm run ${name} --`)
     .description(description)
     .helpOption('-h, --help', 'show this help and exit')
-    .configureHelp({ sortOptions: false, showGlobalOptions: false })
-    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+    .configureHelp({ sortOptions: false, showGlobalOptions: false });
 }
 
 /** An "Examples:" block for the end of a command's help. */
@@ -26,7 +25,7 @@ export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 }
 
-/** After an error, one line of usage (this command's and every subcommand's) and where the full help is. */
+/** For this command and every subcommand: after an error, one line of usage and where the full help is; exit 2 (help: 0). */
 function usageAfterErrors(cmd: Command, parents: string): void {
   const full = `${parents}${cmd.name()}`;
   cmd.showHelpAfterError(`usage: ${full} ${cmd.usage()}\n(${full} --help for every option)`);

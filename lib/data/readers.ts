@@ -156,9 +156,13 @@ function readTextMaybeGz(path: string): string {
   return readBytesMaybeGz(path).toString('utf8');
 }
 
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** sha256 (hex) of a file's content, decompressed first if it is gzipped. */
 export function contentSha256(path: string): string {
-  return createHash('sha256').update(readBytesMaybeGz(path)).digest('hex');
+  return sha256Hex(readBytesMaybeGz(path));
 }
 
 function pickColumn(fields: string[], wanted: string | undefined, defaults: string[], what: string, path: string): string {
@@ -240,8 +244,7 @@ export function readTable(path: string, opts: TableOptions = {}): LabelledTable 
     seqs[i] = encodeDna((rows[i][seqCol] ?? '').trim(), where);
     labels[i] = toIndex(rawLabels[i]);
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const out: LabelledTable = { ids, seqs, labels, classes, source: `table ${portablePath(path)}`, sha256 };
+  const out: LabelledTable = { ids, seqs, labels, classes, source: `table ${portablePath(path)}`, sha256: sha256Hex(bytes) };
   assertUniqueIds(out, path);
   return out;
 }

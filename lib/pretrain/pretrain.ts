@@ -21,9 +21,9 @@ import { linearWarmupDecay } from '../optim.js';
 import { makeBatch, disposeBatch, train, type LabelledRows, type TrainResult } from '../train.js';
 import type { Batch, Encoded, ModelAdapter } from '../models.js';
 import { tokenizeBatch, tokenizeInto } from '../tokenizer.js';
-import { writeFileAtomic } from '../atomic.js';
+import { writeJsonAtomic } from '../atomic.js';
 import { portablePath } from '../paths.js';
-import { describeBackend, type BackendInfo } from '../backend.js';
+import { recordedBackend, type BackendInfo } from '../backend.js';
 import { gitState } from '../runner.js';
 import { describeCorpus, readCorpus, tileWindows, windowSampler, type Corpus } from './corpus.js';
 import { maskTokens, type MaskingOptions } from './masking.js';
@@ -37,7 +37,7 @@ export interface PretrainRecord {
   config: PretrainConfig;
   seed: number;
   model: string;
-  backend: { name: string; device: string; tfjs: string; line: string };
+  backend: ReturnType<typeof recordedBackend>;
   code: { commit: string; dirty: boolean };
   node: string;
   startedAt: string;
@@ -216,7 +216,6 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
       progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
     });
     const last = result.history[result.history.length - 1];
-    const be = spec.backend;
     const record: PretrainRecord = {
       schema: 1,
       status: 'done',
@@ -224,7 +223,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
       config: c,
       seed,
       model: adapter.describe(),
-      backend: { name: be.name, device: be.device, tfjs: be.tfjsVersion, line: describeBackend(be) },
+      backend: recordedBackend(spec.backend),
       code: gitState(),
       node: process.version,
       startedAt,
@@ -235,7 +234,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
     };
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
     await adapter.save(spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
-    writeFileAtomic(join(spec.out, RECORD_FILE), JSON.stringify(record, null, 1) + '\n');
+    writeJsonAtomic(join(spec.out, RECORD_FILE), record);
     rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
     return { record, skipped: false };
   } finally {
