@@ -1,10 +1,11 @@
 # Fine-Tuning Transformers For Genomic Tasks — TypeScript reproduction.
 #
-#   make reproduce   set up, then execute the notebooks in order (PROFILE=quick|paper|smoke; default quick)
+#   make reproduce   set up, fetch the genome corpus, then execute the notebooks (PROFILE=quick|paper|smoke; default quick)
 #   make html        render the executed notebooks to self-contained HTML under results/html/
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
 #   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
 #   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
+#   make genome      fetch the genome-wide pretraining corpus (human chrX, from a Debian package) into data/genome/
 #   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
 #   make clean       remove installed modules, the kernel and generated outputs (keeps data/ and results)
@@ -28,7 +29,14 @@ NODE_STAMP := node_modules/.package-lock.json
 KERNEL_STAMP := $(KERNEL_PREFIX)/share/jupyter/kernels/tslab/kernel.json
 NATIVE_ADDON := native/build/Release/dnabert_native.node
 TESTS := $(sort $(wildcard test/*.test.ts test/*/*.test.ts))
-NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb))
+# The summary (06) runs last, so that it includes the pretraining study of 07.
+SUMMARY := notebooks/06_summary.ipynb
+NOTEBOOKS := $(filter-out $(SUMMARY),$(sort $(wildcard notebooks/0*.ipynb))) $(SUMMARY)
+# The genome-wide pretraining corpus: the first 70 Mbp of human chrX (GRCh37), shipped as test data by
+# Debian's smalt-examples package (see data/genome/README.md).
+GENOME := data/genome/human_GRCh37_chrX_first70Mb.fa.gz
+GENOME_SHA256 := 01fe793d0b77f91fa9d2edb8b269d9bc480cf71df469dce4be6e45bec25c749a
+GENOME_IN_DEB := usr/share/doc/smalt/test/data/hs37chrXtrunc.fa.gz
 PROFILE ?= quick
 export PROFILE
 export DNABERT_PROJECT_ROOT := $(CURDIR)
@@ -36,7 +44,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce html notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce genome html notebooks fixtures bench clean
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# *//'
@@ -88,15 +96,16 @@ test: setup typecheck smoke unit
 # The notebooks on generated data with the smoke profile: they must execute without an error.
 smoke: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv && \
-	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/06_summary.ipynb; do \
+	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv $$tmp/genome.fa.gz && \
+	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/07_pretraining.ipynb $(SUMMARY); do \
 	  echo "smoke: executing $$nb"; \
-	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv DNABERT_DOWNLOAD=0 \
+	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv DNABERT_GENOME=$$tmp/genome.fa.gz DNABERT_DOWNLOAD=0 \
 	    $(NBEXEC) --ExecutePreprocessor.timeout=600 --output-dir $$tmp/executed $$(basename $$nb) ) \
 	    || { echo "smoke: $$nb failed"; exit 1; }; \
 	done && node --import tsx test/smoke/check.ts $$tmp && echo "smoke: notebooks executed"
 
 reproduce: setup
+	@$(MAKE) --no-print-directory genome || echo "make reproduce: no genome corpus (see above); notebook 07 runs without its genome-wide arm"
 	@mkdir -p $(EXECUTED)
 	@node --import tsx lib/cli/backend.ts
 	@for nb in $(NOTEBOOKS); do \
@@ -104,6 +113,18 @@ reproduce: setup
 	  ( cd notebooks && $(NBEXEC) --ExecutePreprocessor.timeout=-1 --output-dir ../$(EXECUTED) $$(basename $$nb) ) || { echo "make reproduce: $$nb failed (see above). Finished runs are kept in results/runs/; the next make reproduce resumes."; exit 1; }; \
 	done
 	@echo "executed notebooks: $(EXECUTED)/; run records: results/runs/; Table 2: results/table2-$(PROFILE).md (make html renders the pages)"
+
+genome: $(GENOME)
+
+# apt-get download needs no root, only package lists (refreshed once if the package is not found).
+$(GENOME):
+	@echo "genome: fetching Debian's smalt-examples (72 MB) for its human chrX test data"
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && cd $$tmp && \
+	{ apt-get download smalt-examples >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && apt-get download smalt-examples >/dev/null; }; } && \
+	dpkg -x smalt-examples_*.deb x && \
+	echo "$(GENOME_SHA256)  x/$(GENOME_IN_DEB)" | sha256sum --check --quiet && \
+	mkdir -p $(CURDIR)/$(dir $(GENOME)) && cp x/$(GENOME_IN_DEB) $(CURDIR)/$(GENOME).tmp && mv $(CURDIR)/$(GENOME).tmp $(CURDIR)/$(GENOME)
+	@echo "genome: $(GENOME) (sha256 checked)"
 
 html: setup
 	@ls $(EXECUTED)/*.ipynb >/dev/null 2>&1 || { echo "make html: no executed notebooks in $(EXECUTED)/; run make reproduce first"; exit 1; }

@@ -42,6 +42,8 @@ export function meanStd(xs: number[]): Stat {
 export interface Table2Cell {
   dataset: string;
   model: ModelName;
+  /** The model, or `dnabert-pretrained.<tag>` for runs from a checkpoint of one's own (see armsOf). */
+  arm: string;
   f1: Stat;
   accuracy: Stat;
   seconds: Stat;
@@ -71,19 +73,43 @@ export function table2Rows(recordKeys: string[]): string[] {
   return [...rows, ...keys.filter((k) => !rows.includes(k)).sort()];
 }
 
-/** Cells for every row of Table 2 (see table2Rows) × every model. */
+/** A record's arm: its model, or `dnabert-pretrained.<tag>` (records before arms existed carry only the model). */
+export const armOfRecord = (r: RunRecord): string => r.arm ?? r.model;
+
+/** The model of an arm (`dnabert-pretrained.genome` → `dnabert-pretrained`). */
+export function armModel(arm: string): ModelName {
+  const m = MODELS.find((x) => arm === x || arm.startsWith(`${x}.`));
+  if (!m) throw new Error(`'${arm}' is not a model or an arm of one (${MODELS.join(', ')})`);
+  return m;
+}
+
+/** A column heading: the model's label, with the checkpoint's tag for an arm of one's own. */
+export function armLabel(arm: string): string {
+  const m = armModel(arm);
+  return arm === m ? MODEL_LABELS[m] : `${MODEL_LABELS[m]} (${arm.slice(m.length + 1)})`;
+}
+
+/** Table 2's columns: the three models in the paper's order, each followed by its tagged arms found in the records. */
+export function armsOf(records: RunRecord[]): string[] {
+  const found = [...new Set(records.map(armOfRecord))];
+  return MODELS.flatMap((m) => [m, ...found.filter((a) => a.startsWith(`${m}.`)).sort()]);
+}
+
+/** Cells for every row of Table 2 (see table2Rows) × every arm (see armsOf). */
 export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
   const datasets = table2Rows(records.map((r) => r.dataset));
   const cells: Table2Cell[] = [];
   for (const dataset of datasets) {
-    for (const model of MODELS) {
-      const rs = records.filter((r) => r.dataset === dataset && r.model === model);
+    for (const arm of armsOf(records)) {
+      const model = armModel(arm);
+      const rs = records.filter((r) => r.dataset === dataset && armOfRecord(r) === arm);
       const done = rs.filter((r) => r.status === 'done' && r.test);
       const warnings = done.flatMap((r) => r.warnings.map((w) => `seed ${r.seed}: ${w}`));
       if (done.length < expectedSeeds && done.length > 0) warnings.push(`${done.length} of ${expectedSeeds} runs`);
       cells.push({
         dataset,
         model,
+        arm,
         f1: meanStd(done.map((r) => 100 * r.test!.f1)),
         accuracy: meanStd(done.map((r) => 100 * r.test!.accuracy)),
         seconds: meanStd(done.map((r) => r.training!.seconds)),
@@ -109,15 +135,19 @@ function cellText(c: Table2Cell, expectedSeeds: number): string {
   return `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
 }
 
+/** The arms of a set of cells, in column order. */
+export const cellArms = (cells: Table2Cell[]): string[] => [...new Set(cells.map((c) => c.arm))];
+
 /** Markdown Table 2: ours beside the paper's, then notes on missing runs and warnings. */
 export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   const datasets = [...new Set(cells.map((c) => c.dataset))];
-  const head = ['dataset', ...MODELS.flatMap((m) => [`${MODEL_LABELS[m]} (ours)`, '(paper)'])];
+  const arms = cellArms(cells);
+  const head = ['dataset', ...arms.flatMap((a) => [`${armLabel(a)} (ours)`, '(paper)'])];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const d of datasets) {
     const row = [d];
-    for (const m of MODELS) {
-      const c = cells.find((x) => x.dataset === d && x.model === m)!;
+    for (const a of arms) {
+      const c = cells.find((x) => x.dataset === d && x.arm === a)!;
       row.push(cellText(c, expectedSeeds), c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—');
     }
     lines.push(`| ${row.join(' | ')} |`);
@@ -129,8 +159,8 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   }
   for (const c of cells) {
     const reasons = [...new Set(c.notRun.map((n) => n.reason))];
-    for (const r of reasons) notes.push(`- ${c.dataset} / ${MODEL_LABELS[c.model]}: not run — ${r}`);
-    for (const w of c.warnings) notes.push(`- ${c.dataset} / ${MODEL_LABELS[c.model]}: ${w}`);
+    for (const r of reasons) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: not run — ${r}`);
+    for (const w of c.warnings) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: ${w}`);
   }
   return lines.join('\n') + '\n\nTest F1 of class 1 in %, mean ± sample std over seeds.\n' + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
 }
@@ -140,7 +170,7 @@ export function table2Csv(cells: Table2Cell[]): string {
   return Papa.unparse(
     cells.map((c) => ({
       dataset: c.dataset,
-      model: c.model,
+      model: c.arm,
       n: c.f1.n,
       f1_mean: c.f1.n ? c.f1.mean.toFixed(4) : '',
       f1_std: Number.isFinite(c.f1.std) ? c.f1.std.toFixed(4) : '',
@@ -154,4 +184,27 @@ export function table2Csv(cells: Table2Cell[]): string {
       not_run: c.notRun.length ? c.notRun[0].reason : '',
     })),
   ) + '\n';
+}
+
+export interface ArmComparison {
+  arm: string;
+  f1: Stat;
+  /** Mean F1 minus the baseline's, in points; NaN without runs of either. */
+  delta: number;
+  /** The difference exceeds the standard deviation of both arms. */
+  beyondStd: boolean;
+}
+
+/** Each arm's test F1 (%) against a baseline arm (default dnabert-random), e.g. pretrained against random weights. */
+export function compareArms(records: RunRecord[], baseline = 'dnabert-random'): ArmComparison[] {
+  const done = records.filter((r) => r.status === 'done' && r.test);
+  const stat = (a: string) => meanStd(done.filter((r) => armOfRecord(r) === a).map((r) => 100 * r.test!.f1));
+  const base = stat(baseline);
+  return armsOf(done)
+    .filter((a) => done.some((r) => armOfRecord(r) === a))
+    .map((arm) => {
+      const f1 = stat(arm);
+      const delta = f1.mean - base.mean;
+      return { arm, f1, delta, beyondStd: arm !== baseline && Math.abs(delta) > Math.max(f1.std, base.std) };
+    });
 }

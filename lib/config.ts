@@ -164,6 +164,18 @@ const SMOKE: ProfileOverride = {
   cnn: { evalEvery: 2, patience: 2, maxEpochs: 2, checkpointEvery: 1 },
 };
 
+/**
+ * The pretraining study's fine-tuning (notebook 07): the quick profile's BERT and schedule on a small
+ * labelled set — 800 training sequences, where pretraining should matter most — so that pretraining
+ * on two corpora and 3 arms × 5 seeds of fine-tuning fit in about 45 minutes on 2 CPU cores.
+ */
+const LOWDATA: ProfileOverride = {
+  ...QUICK,
+  data: { maxTrain: 800, maxValid: 200, maxTest: 1000 },
+  dnabert: { ...QUICK.dnabert, evalEvery: 25, maxEpochs: 2 },
+  cnn: { ...QUICK.cnn, evalEvery: 25 },
+};
+
 /** Per-dataset refinements of each profile (none are needed by the paper's recipe). */
 const DATASET_OVERRIDES: Record<string, Record<string, ProfileOverride>> = {};
 
@@ -171,6 +183,7 @@ const PROFILE_OVERRIDES: Record<string, { description: string; override: Profile
   paper: { description: PAPER.description, override: {} },
   quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for one epoch, ≤ 6,000 training sequences', override: QUICK },
   smoke: { description: 'seconds: tiny models and data, for tests and the notebook smoke run', override: SMOKE },
+  lowdata: { description: "the quick profile's BERT (4 × 128) on 800 training sequences, 2 epochs: the pretraining study's fine-tuning (notebook 07)", override: LOWDATA },
 };
 export const PROFILES = Object.keys(PROFILE_OVERRIDES);
 
@@ -294,4 +307,26 @@ export function resolvePretrainConfig(name: string, extra?: Partial<Omit<Pretrai
   const base = merge(PRETRAIN_PAPER, rest, `pretrain ${name}`);
   const c = { ...base, architecture: { ...(architecture ?? base.architecture) }, name };
   return extra ? merge(c, extra, 'override') : c;
+}
+
+/**
+ * The pretraining study of notebook 07 per notebook profile: how to pretrain (a PretrainConfig, with
+ * its steps) and the fine-tuning profile of its random and pretrained arms (the same BERT for both).
+ */
+export interface PretrainingStudy {
+  pretrain: string;
+  steps: number;
+  finetune: string;
+}
+
+const STUDIES: Record<string, PretrainingStudy> = {
+  paper: { pretrain: 'paper', steps: PRETRAIN_PAPER.steps, finetune: 'paper' },
+  quick: { pretrain: 'quick', steps: 300, finetune: 'lowdata' },
+  smoke: { pretrain: 'smoke', steps: 6, finetune: 'smoke' },
+};
+
+export function pretrainingStudy(profile: string): PretrainingStudy {
+  const s = STUDIES[profile];
+  if (!s) throw new Error(`no pretraining study for profile '${profile}'; profiles with one: ${Object.keys(STUDIES).join(', ')}`);
+  return s;
 }

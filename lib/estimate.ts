@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveProfile, type ModelName } from './config.js';
 import { datasetKey } from './data/load.js';
 import { PretrainedUnavailableError } from './checkpoint/hub.js';
-import { activeBackend, buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
+import { activeBackend, armOf, buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
 import { predictRows, stepsPerEpoch, train, type LabelledRows } from './train.js';
 import { subset } from './data/dataset.js';
 
@@ -42,14 +42,15 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
 }
 
 /** Measure each model with pending runs and scale to the profile's work; runs already done cost nothing. */
-export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; timedSteps?: number }): Promise<MatrixEstimate> {
+export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; pretrained?: string; timedSteps?: number }): Promise<MatrixEstimate> {
   await activeBackend(); // time on the backend the runs will use
   const p = resolveProfile(o.profile, o.dataset);
   const key = datasetKey(o.dataset);
   const timed = o.timedSteps ?? 2;
   const out: ModelEstimate[] = [];
   for (const model of o.models) {
-    const pending = o.seeds.filter((seed) => readRecord(recordPath(o.resultsDir, key, p.name, model, seed))?.status !== 'done').length;
+    const pretrained = model === 'dnabert-pretrained' ? o.pretrained : undefined;
+    const pending = o.seeds.filter((seed) => readRecord(recordPath(o.resultsDir, key, p.name, armOf(model, pretrained), seed))?.status !== 'done').length;
     if (!pending) {
       out.push({ model, pending, secondsPerRun: 0, steps: 0, forwardSequences: 0 });
       continue;
@@ -58,7 +59,7 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
     const data = prepareData({ dataset: o.dataset, seed }, p);
     let built;
     try {
-      built = await buildModel({ model, seed }, p, data);
+      built = await buildModel({ model, seed, pretrained }, p, data);
     } catch (e) {
       if (!(e instanceof PretrainedUnavailableError)) throw e;
       out.push({ model, pending, secondsPerRun: null, reason: 'pretrained weights unavailable (recorded as not run)', steps: 0, forwardSequences: 0 });

@@ -6,10 +6,11 @@
  * The figure builders are pure functions of the data, so they are tested without a browser.
  */
 import { readFileSync } from 'node:fs';
-import { MODELS, type ModelName } from './config.js';
+import type { ModelName } from './config.js';
 import { MODEL_LABELS } from './paper.js';
 import type { ClassStats } from './data/stats.js';
-import type { Table2Cell } from './aggregate.js';
+import { armLabel, armModel, armOfRecord, armsOf, cellArms, meanStd, type Table2Cell } from './aggregate.js';
+import type { PretrainRecord } from './pretrain/pretrain.js';
 import type { RunRecord } from './runner.js';
 import { projectRequire } from './resolve.js';
 
@@ -66,7 +67,7 @@ export function validationCurvesFigure(title: string, records: RunRecord[]): Fig
       .map((r) => ({
         type: 'scatter',
         mode: 'lines+markers',
-        name: `${MODEL_LABELS[r.model]} seed ${r.seed}`,
+        name: `${armLabel(armOfRecord(r))} seed ${r.seed}`,
         line: { color: MODEL_COLORS[r.model] },
         marker: { size: 4 },
         x: r.training!.history.map((h) => h.step),
@@ -99,13 +100,16 @@ export function table2Figure(cells: Table2Cell[]): Figure {
   const datasets = [...new Set(cells.map((c) => c.dataset))];
   const labels = datasets.map((d) => datasetAxisLabel(d, cells.filter((c) => c.dataset === d).flatMap((c) => c.splits)));
   const data: Record<string, unknown>[] = [];
-  for (const m of MODELS) {
-    const mine = datasets.map((d) => cells.find((c) => c.dataset === d && c.model === m)!);
+  for (const a of cellArms(cells)) {
+    const m = armModel(a);
+    const mine = datasets.map((d) => cells.find((c) => c.dataset === d && c.arm === a)!);
+    const own = a !== m; // a checkpoint of one's own: a darker shade, and the paper's bar only once per model
     data.push({
-      type: 'bar', name: `${MODEL_LABELS[m]} (ours)`, x: labels, y: mine.map((c) => (c.f1.n ? c.f1.mean : null)),
+      type: 'bar', name: `${armLabel(a)} (ours)`, x: labels, y: mine.map((c) => (c.f1.n ? c.f1.mean : null)),
       error_y: { type: 'data', array: mine.map((c) => (Number.isFinite(c.f1.std) ? c.f1.std : 0)), visible: true },
-      marker: { color: MODEL_COLORS[m] },
+      marker: { color: MODEL_COLORS[m], ...(own ? { pattern: { shape: '.' } } : {}) },
     });
+    if (own) continue;
     data.push({
       type: 'bar', name: `${MODEL_LABELS[m]} (paper)`, x: labels, y: mine.map((c) => c.paper?.mean ?? null),
       error_y: { type: 'data', array: mine.map((c) => c.paper?.std ?? 0), visible: true },
@@ -121,5 +125,47 @@ export function table2Figure(cells: Table2Cell[]): Figure {
       xaxis: { automargin: true },
       yaxis: { title: { text: 'F1 (%)' }, range: [0, 100] },
     },
+  };
+}
+
+/** Pretraining curves, one line per corpus: the validation MLM loss, or the masked-token accuracy (%), per optimizer step. */
+export function pretrainingCurvesFigure(runs: { label: string; record: PretrainRecord }[], metric: 'loss' | 'maskedAccuracy'): Figure {
+  const y = (h: PretrainRecord['training']['history'][number]) => (metric === 'loss' ? h.validLoss : 100 * (h.metrics?.maskedAccuracy ?? NaN));
+  return {
+    data: runs.map(({ label, record }) => ({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: label,
+      marker: { size: 4 },
+      x: record.training.history.map((h) => h.step),
+      y: record.training.history.map(y),
+    })),
+    layout: {
+      title: { text: metric === 'loss' ? 'Pretraining: validation MLM loss (held-out windows)' : 'Pretraining: masked tokens predicted right (%)' },
+      xaxis: { title: { text: 'optimizer step' } },
+      yaxis: { title: { text: metric === 'loss' ? 'cross-entropy (nats)' : 'masked-token accuracy (%)' } },
+    },
+  };
+}
+
+/** Test F1 per arm: mean ± std as a bar, each seed a point on it. */
+export function armComparisonFigure(title: string, records: RunRecord[]): Figure {
+  const done = records.filter((r) => r.test);
+  const arms = armsOf(done).filter((a) => done.some((r) => armOfRecord(r) === a));
+  const f1s = (a: string) => done.filter((r) => armOfRecord(r) === a).map((r) => 100 * r.test!.f1);
+  const labels = arms.map(armLabel);
+  return {
+    data: [
+      {
+        type: 'bar', name: 'mean ± std', x: labels, y: arms.map((a) => meanStd(f1s(a)).mean),
+        error_y: { type: 'data', array: arms.map((a) => meanStd(f1s(a)).std || 0), visible: true },
+        marker: { color: arms.map((a) => MODEL_COLORS[armModel(a)]), opacity: 0.6 },
+      },
+      {
+        type: 'scatter', mode: 'markers', name: 'one seed', marker: { color: '#333', size: 7 },
+        x: arms.flatMap((a, i) => f1s(a).map(() => labels[i])), y: arms.flatMap(f1s),
+      },
+    ],
+    layout: { title: { text: title }, xaxis: { automargin: true }, yaxis: { title: { text: 'test F1 (%)' } } },
   };
 }

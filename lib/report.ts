@@ -4,9 +4,7 @@
  * or frames, so they are tested outside Jupyter.
  */
 import { DataFrame } from 'danfojs-node';
-import { MODELS, type ModelName } from './config.js';
-import { MODEL_LABELS } from './paper.js';
-import { formatStat, type Table2Cell } from './aggregate.js';
+import { armLabel, armOfRecord, armsOf, cellArms, formatStat, type Table2Cell } from './aggregate.js';
 import type { RunRecord } from './runner.js';
 import { kmerVocab, tokenizeBatch } from './tokenizer.js';
 import { encodeDna, decodeDna } from './data/dna.js';
@@ -16,10 +14,10 @@ const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(
 
 /** One row per run record: the per-run table of a dataset notebook. */
 export function runsFrame(records: RunRecord[]): DataFrame {
-  const order = (m: ModelName) => MODELS.indexOf(m);
-  const rs = [...records].sort((a, b) => order(a.model) - order(b.model) || a.seed - b.seed);
+  const arms = armsOf(records);
+  const rs = [...records].sort((a, b) => arms.indexOf(armOfRecord(a)) - arms.indexOf(armOfRecord(b)) || a.seed - b.seed);
   return new DataFrame({
-    model: rs.map((r) => MODEL_LABELS[r.model]),
+    model: rs.map((r) => armLabel(armOfRecord(r))),
     seed: rs.map((r) => r.seed),
     status: rs.map((r) => (r.status === 'done' ? (r.warnings.length ? 'done (warning)' : 'done') : 'not run')),
     'F1 %': rs.map((r) => pct(r.test?.f1)),
@@ -45,11 +43,12 @@ export function frameHtml(df: DataFrame): string {
 /** The Table 2 row(s) of the given cells, ours beside the paper's, as HTML. */
 export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
   const datasets = [...new Set(cells.map((c) => c.dataset))];
-  const head = `<tr><th>dataset</th>${MODELS.map((m) => `<th>${esc(MODEL_LABELS[m])}<br>ours</th><th>paper</th>`).join('')}</tr>`;
+  const arms = cellArms(cells);
+  const head = `<tr><th>dataset</th>${arms.map((a) => `<th>${esc(armLabel(a))}<br>ours</th><th>paper</th>`).join('')}</tr>`;
   const body = datasets
     .map((d) => {
-      const tds = MODELS.map((m) => {
-        const c = cells.find((x) => x.dataset === d && x.model === m)!;
+      const tds = arms.map((a) => {
+        const c = cells.find((x) => x.dataset === d && x.arm === a)!;
         const ours = c.f1.n === 0 ? (c.notRun.length ? 'not run' : 'missing') : `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
         return `<td><b>${esc(ours)}</b></td><td>${c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—'}</td>`;
       }).join('');

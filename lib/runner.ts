@@ -6,9 +6,9 @@
  * checkpoint under `results/checkpoints/`. The pretrained model without its weights is recorded as
  * not run, with the reason — nothing is substituted.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { writeJsonAtomic } from './atomic.js';
 import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from './backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
@@ -19,13 +19,15 @@ import { BertClassifier, bertConfig } from './dnabert.js';
 import { CnnClassifier, cnnConfig, cnnInputLength } from './cnn.js';
 import { authorsMaxLen } from './tokenizer.js';
 import { loadCheckpoint } from './checkpoint/hf.js';
-import { pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
+import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
+import { readPretrainRecord } from './pretrain/pretrain.js';
 import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type LabelledRows, type TrainOptions, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
-import { portablePath, projectRoot } from './paths.js';
-import { createInterface } from 'node:readline';
+import { portablePath } from './paths.js';
+import { runCommand } from './child.js';
+import { gitState } from './git.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -41,6 +43,24 @@ export interface RunSpec {
   onStep?: (step: number) => void;
   /** Save the trained model under results/models/… for `npm run predict`. */
   saveModel?: boolean;
+  /**
+   * dnabert-pretrained only: the checkpoint folder to fine-tune (ours from `npm run pretrain`, or any
+   * Hugging Face DNABERT folder). Its runs are filed as the arm `dnabert-pretrained.<folder name>`, so
+   * different checkpoints never mix. Default: the official weights (lib/checkpoint/hub.ts).
+   */
+  pretrained?: string;
+}
+
+/** What a dnabert-pretrained run started from. */
+export interface PretrainedSource {
+  /** Portable path of the checkpoint folder. */
+  checkpoint: string;
+  /** The arm's tag: the folder name; null for the official weights. */
+  tag: string | null;
+  /** sha256 of the weights file read. */
+  weightsSha256: string;
+  /** From the folder's pretraining.json, when it was pretrained by this project. */
+  pretraining?: { corpus: string; corpusSha256: string; config: string; steps: number; validLoss: number; maskedAccuracy: number; commit: string };
 }
 
 export interface RunRecord {
@@ -49,8 +69,11 @@ export interface RunRecord {
   reason?: string;
   dataset: string;
   model: ModelName;
+  /** `model`, or `dnabert-pretrained.<tag>` for a checkpoint of one's own (see RunSpec.pretrained). */
+  arm?: string;
   seed: number;
   profile: string;
+  pretrained?: PretrainedSource;
   data?: {
     /** Reader and portable path (lib/paths.ts): never an absolute path. */
     source: string;
@@ -77,31 +100,25 @@ export interface RunRecord {
   warnings: string[];
 }
 
-/** Dataset key for paths: the registry name, or the derived name of a table file. */
-export function recordPath(resultsDir: string, dataset: string, profile: string, model: ModelName, seed: number): string {
-  return join(resultsDir, 'runs', dataset, profile, model, `seed-${seed}.json`);
+/**
+ * The arm a run belongs to: the model, or `dnabert-pretrained.<tag>` for a checkpoint folder of one's
+ * own, the tag being the folder's name (e.g. results/pretrained/genome → dnabert-pretrained.genome).
+ */
+export function armOf(model: ModelName, pretrained?: string): string {
+  if (pretrained === undefined) return model;
+  if (model !== 'dnabert-pretrained') throw new Error(`a pretrained checkpoint (${pretrained}) is only for the model dnabert-pretrained, not ${model}`);
+  const tag = basename(resolve(pretrained));
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(tag)) throw new Error(`checkpoint folder name '${tag}' names the results of its runs: use letters, digits, '.', '_' or '-'`);
+  return `${model}.${tag}`;
 }
 
-function checkpointPath(resultsDir: string, dataset: string, profile: string, model: ModelName, seed: number): string {
-  return join(resultsDir, 'checkpoints', dataset, profile, model, `seed-${seed}`);
+/** The record of one run: `<results>/runs/<dataset>/<profile>/<arm>/seed-<seed>.json` (arm: see armOf). */
+export function recordPath(resultsDir: string, dataset: string, profile: string, arm: string, seed: number): string {
+  return join(resultsDir, 'runs', dataset, profile, arm, `seed-${seed}.json`);
 }
 
-let code: { commit: string; dirty: boolean } | null = null;
-
-/** The commit of the code this process runs: read once, when the first run starts (later commits do not change loaded code). */
-export function gitState(): { commit: string; dirty: boolean } {
-  code ??= readGitState();
-  return code;
-}
-
-function readGitState(): { commit: string; dirty: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown (not a git checkout)', dirty: false };
-  }
+function checkpointPath(resultsDir: string, dataset: string, profile: string, arm: string, seed: number): string {
+  return join(resultsDir, 'checkpoints', dataset, profile, arm, `seed-${seed}`);
 }
 
 /** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
@@ -142,21 +159,39 @@ export function prepareData(spec: Pick<RunSpec, 'dataset' | 'seed'>, p: Profile)
 }
 
 /** The run's model, freshly initialised (or loaded from the pretrained checkpoint), and its training configuration. */
-export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed'>, p: Profile, data: Prepared): Promise<{ adapter: ModelAdapter; config: Profile['cnn'] | Profile['dnabert'] }> {
+export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed' | 'pretrained'>, p: Profile, data: Prepared): Promise<{ adapter: ModelAdapter; config: Profile['cnn'] | Profile['dnabert']; pretrained?: PretrainedSource; warnings: string[] }> {
   if (spec.model === 'cnn') {
     const lengths = data.train.seqs.map((s) => s.length);
     const maxLen = Math.max(...lengths);
     const inputLen = cnnInputLength(maxLen, lengths.some((l) => l !== maxLen));
-    return { adapter: cnnAdapter(CnnClassifier.random(cnnConfig(inputLen), spec.seed), p.cnn.loss), config: p.cnn };
+    return { adapter: cnnAdapter(CnnClassifier.random(cnnConfig(inputLen), spec.seed), p.cnn.loss), config: p.cnn, warnings: [] };
   }
   const c = p.dnabert;
   const maxLen = c.maxLen === 'authors' ? authorsMaxLen(data.train.seqs) : c.maxLen;
+  const randomConfig = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k }, `profile ${p.name} dnabert.architecture`);
   if (spec.model === 'dnabert-random') {
-    const config = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k }, `profile ${p.name} dnabert.architecture`);
-    return { adapter: bertAdapter(BertClassifier.random(config, spec.seed), { k: c.k, maxLen, attendToPadding: c.attendToPadding }), config: c };
+    return { adapter: bertAdapter(BertClassifier.random(randomConfig, spec.seed), { k: c.k, maxLen, attendToPadding: c.attendToPadding }), config: c, warnings: [] };
   }
-  const { model, report } = await loadCheckpoint(pretrainedDir(), { seed: spec.seed, numLabels: 2 });
-  return { adapter: bertAdapter(model, { k: report.k, maxLen, attendToPadding: c.attendToPadding }), config: c };
+  const dir = spec.pretrained ?? pretrainedDir();
+  if (spec.pretrained !== undefined && !isCheckpointDir(dir)) {
+    throw new Error(`${dir}: not a checkpoint folder (it needs config.json, vocab.txt and model.safetensors or pytorch_model.bin); pretrain one with npm run pretrain -- --out ${dir}, or name another folder`);
+  }
+  const { model, report } = await loadCheckpoint(dir, { seed: spec.seed, numLabels: 2 });
+  const warnings: string[] = [];
+  const differs = (['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const).filter((key) => model.config[key] !== randomConfig[key]);
+  if (differs.length) {
+    warnings.push(`the checkpoint's architecture differs from profile ${p.name}'s dnabert-random (${differs.map((key) => `${key} ${model.config[key]} vs ${randomConfig[key]}`).join(', ')}): the two arms do not compare like for like`);
+  }
+  const pre = readPretrainRecord(dir);
+  const pretrained: PretrainedSource = {
+    checkpoint: portablePath(dir),
+    tag: spec.pretrained === undefined ? null : armOf(spec.model, spec.pretrained).slice(spec.model.length + 1),
+    weightsSha256: createHash('sha256').update(readFileSync(report.weightsFile)).digest('hex'),
+    pretraining: pre
+      ? { corpus: pre.corpus.source, corpusSha256: pre.corpus.sha256, config: pre.config.name, steps: pre.training.steps, validLoss: pre.final.validLoss, maskedAccuracy: pre.final.maskedAccuracy, commit: pre.code.commit }
+      : undefined,
+  };
+  return { adapter: bertAdapter(model, { k: report.k, maxLen, attendToPadding: c.attendToPadding }), config: c, pretrained, warnings };
 }
 
 /** The trainer's options for a model under a profile: DNABERT with warmup/decay and clipping, the CNN with a constant rate. */
@@ -192,7 +227,8 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     warnings: [] as string[],
   };
   const key = datasetKey(spec.dataset);
-  const path = recordPath(resultsDir, key, p.name, spec.model, spec.seed);
+  const arm = armOf(spec.model, spec.pretrained);
+  const path = recordPath(resultsDir, key, p.name, arm, spec.seed);
   const existing = readRecord(path);
   if (existing?.status === 'done') return { record: existing, path, skipped: true };
   const data = prepareData(spec, p);
@@ -202,12 +238,12 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     built = await buildModel(spec, p, data);
   } catch (e) {
     if (!(e instanceof PretrainedUnavailableError)) throw e;
-    const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, config: p.dnabert, finishedAt: new Date().toISOString() };
+    const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString() };
     writeJsonAtomic(path, record);
     return { record, path, skipped: false };
   }
-  const { adapter, config } = built;
-  const ck = checkpointPath(resultsDir, key, p.name, spec.model, spec.seed);
+  const { adapter, config, pretrained } = built;
+  const ck = checkpointPath(resultsDir, key, p.name, arm, spec.seed);
   try {
     const trainRows = rows(adapter, data.train);
     const validRows = rows(adapter, data.valid);
@@ -215,7 +251,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     const testRows = rows(adapter, data.test);
     const { probs } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
     const report = evaluate(data.test.labels, probs);
-    const warnings: string[] = [];
+    const warnings: string[] = [...built.warnings];
     if (report.singleClassPrediction !== null) {
       const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
       warnings.push(w);
@@ -223,7 +259,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     }
     let savedModel: string | undefined;
     if (spec.saveModel) {
-      savedModel = join(resultsDir, 'models', key, p.name, spec.model, `seed-${spec.seed}`);
+      savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
       await adapter.save(savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
       savedModel = portablePath(savedModel);
     }
@@ -231,6 +267,8 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       ...base,
       status: 'done',
       dataset: key,
+      arm,
+      pretrained,
       data: {
         source: data.ds.source,
         sha256: data.ds.sha256,
@@ -272,7 +310,7 @@ export function parseSeeds(s: string): number[] {
 export function describeOutcome({ record, skipped }: Pick<RunOutcome, 'record' | 'skipped'>): string {
   const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('. ')[0]})`;
   const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-  return `${record.dataset} · ${record.model} · seed ${record.seed} — ${what}${f1}`;
+  return `${record.dataset} · ${record.arm ?? record.model} · seed ${record.seed} — ${what}${f1}`;
 }
 
 export interface MatrixOptions {
@@ -283,6 +321,8 @@ export interface MatrixOptions {
   resultsDir?: string;
   /** A backend to insist on (default: the automatic choice). */
   backend?: string;
+  /** The checkpoint folder for dnabert-pretrained (see RunSpec.pretrained). */
+  pretrained?: string;
   saveModel?: boolean;
   /** Where the child's lines go (default: stdout). */
   log?: (line: string) => void;
@@ -296,26 +336,15 @@ export interface MatrixOptions {
  * records are then read back. A failure of the child is an error carrying its last lines.
  */
 export async function runMatrix(o: MatrixOptions): Promise<RunRecord[]> {
-  const log = o.log ?? ((l: string) => console.log(l));
   const models = o.models ?? MODELS;
   const resultsDir = resolve(o.resultsDir ?? 'results');
   const dataset = existsSync(resolveDataPath(o.dataset)) ? resolve(resolveDataPath(o.dataset)) : o.dataset;
-  const args = ['--import', 'tsx', join('lib', 'cli', 'experiment.ts'), '--dataset', dataset, ...models.flatMap((m) => ['--model', m]), '--seeds', o.seeds.join(','), '--profile', o.profile, '--results', resultsDir, '--expected-duration'];
+  const args = ['--dataset', dataset, ...models.flatMap((m) => ['--model', m]), '--seeds', o.seeds.join(','), '--profile', o.profile, '--results', resultsDir, '--expected-duration'];
   if (o.saveModel) args.push('--save-model');
-  const env = { ...process.env, DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) };
-  const child = spawn(process.execPath, args, { cwd: projectRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const forward = (stream: NodeJS.ReadableStream) =>
-    createInterface({ input: stream }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      log(line);
-    });
-  forward(child.stdout);
-  forward(child.stderr);
-  const code = await new Promise<number | null>((done, fail) => child.on('error', fail).on('close', done));
-  if (code !== 0) throw new Error(`the training process (npm run experiment) failed with exit code ${code}:\n${tail.join('\n')}`);
+  if (o.pretrained !== undefined) args.push('--pretrained', resolve(o.pretrained));
+  await runCommand('experiment', args, { log: o.log, env: { DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) } });
   const key = datasetKey(o.dataset);
   const profile = resolveProfile(o.profile, o.dataset).name;
-  return models.flatMap((m) => o.seeds.map((seed) => readRecord(recordPath(resultsDir, key, profile, m, seed))).filter((r): r is RunRecord => r !== null));
+  const armFor = (m: ModelName) => (m === 'dnabert-pretrained' ? armOf(m, o.pretrained) : m);
+  return models.flatMap((m) => o.seeds.map((seed) => readRecord(recordPath(resultsDir, key, profile, armFor(m), seed))).filter((r): r is RunRecord => r !== null));
 }

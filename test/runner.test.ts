@@ -2,8 +2,11 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { recordPath, runExperiment, type RunRecord } from '../lib/runner.js';
-import { meanStd, table2, table2Csv, table2Markdown } from '../lib/aggregate.js';
+import { armOf, recordPath, runExperiment, type RunRecord } from '../lib/runner.js';
+import { pretrain } from '../lib/pretrain/pretrain.js';
+import { createHash } from 'node:crypto';
+import { cpSync } from 'node:fs';
+import { armLabel, armModel, armsOf, compareArms, meanStd, table2, table2Csv, table2Markdown } from '../lib/aggregate.js';
 import { merge, resolveProfile } from '../lib/config.js';
 import { seededRng } from '../lib/random.js';
 import { selectBackend } from '../lib/backend.js';
@@ -19,12 +22,12 @@ before(async () => {
 });
 
 /** A learnable table: class 1 is GC-rich, class 0 AT-rich. */
-function writeTable(path: string, n: number): void {
+function writeTable(path: string, n: number, length = 60): void {
   const rng = seededRng(42);
   const rows = ['seq\tlabel'];
   for (let i = 0; i < n; i++) {
     const label = i % 2;
-    rows.push(`${randomDna(60, rng, label ? 'GGCCA' : 'AATTG')}\t${label}`);
+    rows.push(`${randomDna(length, rng, label ? 'GGCCA' : 'AATTG')}\t${label}`);
   }
   writeFileSync(path, rows.join('\n') + '\n');
 }
@@ -101,6 +104,45 @@ test('pretrained without weights is recorded as not run; with a local checkpoint
   }
 });
 
+test('a checkpoint of one\'s own is an arm of its own: filed by folder name, traced to its weights and pretraining', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeTable(table, 120, 80); // the smoke pretraining's windows are 67 bp
+    const backend = await selectBackend({ requested: 'cpu' });
+    const task = join(t.path, 'pre', 'task');
+    const pre = await pretrain({ corpus: table, config: 'smoke', out: task, backend, quiet: true });
+    const spec = { dataset: table, model: 'dnabert-pretrained' as const, seed: 1, profile: 'smoke', resultsDir: join(t.path, 'r'), quiet: true, pretrained: task };
+    const { record, path } = await runExperiment(spec);
+    assert.equal(record.status, 'done');
+    assert.equal(record.arm, 'dnabert-pretrained.task');
+    assert.equal(path, recordPath(spec.resultsDir, 'toy', 'smoke', 'dnabert-pretrained.task', 1));
+    assert.equal(record.pretrained!.tag, 'task');
+    assert.equal(record.pretrained!.weightsSha256, pre.record.weightsSha256);
+    assert.deepEqual(record.pretrained!.pretraining, {
+      corpus: pre.record.corpus.source, corpusSha256: pre.record.corpus.sha256, config: 'smoke', steps: 6,
+      validLoss: pre.record.final.validLoss, maskedAccuracy: pre.record.final.maskedAccuracy, commit: pre.record.code.commit,
+    });
+    assert.ok(!record.warnings.some((w) => /architecture/.test(w)), 'the smoke pretraining has the smoke profile\'s BERT: like for like');
+    assert.ok(!readFileSync(path, 'utf8').includes(t.path), 'no absolute path in the record');
+    // another architecture trains, with a warning that the arms do not compare like for like
+    const tiny = join(t.path, 'tiny');
+    cpSync(FIX, tiny, { recursive: true });
+    const other = await runExperiment({ ...spec, pretrained: tiny });
+    assert.equal(other.record.arm, 'dnabert-pretrained.tiny');
+    assert.equal(other.record.pretrained!.pretraining, undefined);
+    assert.equal(other.record.pretrained!.weightsSha256, createHash('sha256').update(readFileSync(join(tiny, 'model.safetensors'))).digest('hex'));
+    assert.match(other.record.warnings.join('\n'), /architecture differs from profile smoke's dnabert-random \(hidden_size 32 vs 16, num_hidden_layers 2 vs 1/);
+    // bad parameters are errors that say what to do
+    await assert.rejects(runExperiment({ ...spec, pretrained: join(t.path, 'none') }), /none: not a checkpoint folder \(it needs config\.json, vocab\.txt and model\.safetensors or pytorch_model\.bin\); pretrain one with npm run pretrain/);
+    assert.throws(() => armOf('dnabert-random', task), /only for the model dnabert-pretrained, not dnabert-random/);
+    assert.throws(() => armOf('dnabert-pretrained', join(t.path, 'my model')), /checkpoint folder name 'my model' names the results/);
+    assert.equal(armOf('dnabert-pretrained'), 'dnabert-pretrained');
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('the expected duration is measured per model with runs left; finished runs cost nothing', async () => {
   const t = tempDir();
   try {
@@ -154,4 +196,33 @@ test('aggregation: mean ± sample std over seeds, paper values beside, missing r
   assert.equal(cells.length, 15, 'all five paper datasets, each model');
   assert.match(table2Csv(cells), /human_nontata_promoters,cnn,3,85\.0000,5\.0000/);
   assert.ok(Number.isNaN(meanStd([1]).std));
+});
+
+test('arms: each pretrained checkpoint is a column of its own, compared against random weights', () => {
+  const rec = (model: RunRecord['model'], arm: string, seed: number, f1: number): RunRecord => ({
+    schema: 1, status: 'done', dataset: 'human_nontata_promoters', model, arm, seed, profile: 'lowdata', config: null, dataConfig: resolveProfile('quick').data,
+    backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
+    test: { n: 10, f1, accuracy: f1, precision: 0, recall: 0, mcc: 0, auroc: 0, softF1: 0, confusion: { tn: 0, fp: 0, fn: 0, tp: 0 }, singleClassPrediction: null },
+    training: { steps: 1, epochs: 1, bestStep: 1, bestValidLoss: 1, stoppedEarly: false, history: [], resumedFromStep: null, seconds: 10 },
+  });
+  const records = [
+    rec('dnabert-random', 'dnabert-random', 1, 0.70), rec('dnabert-random', 'dnabert-random', 2, 0.72),
+    rec('dnabert-pretrained', 'dnabert-pretrained.task', 1, 0.80), rec('dnabert-pretrained', 'dnabert-pretrained.task', 2, 0.82),
+    rec('dnabert-pretrained', 'dnabert-pretrained.genome', 1, 0.70), rec('dnabert-pretrained', 'dnabert-pretrained.genome', 2, 0.74),
+  ];
+  const { arm: _arm, ...old } = rec('cnn', 'cnn', 1, 0.6); // records written before arms existed
+  assert.deepEqual(armsOf([...records, old as RunRecord]), ['cnn', 'dnabert-random', 'dnabert-pretrained', 'dnabert-pretrained.genome', 'dnabert-pretrained.task']);
+  assert.equal(armModel('dnabert-pretrained.genome'), 'dnabert-pretrained');
+  assert.equal(armLabel('dnabert-pretrained.genome'), 'DNABERT pretrained (genome)');
+  assert.throws(() => armModel('bert.x'), /'bert\.x' is not a model or an arm of one/);
+  const md = table2Markdown(table2(records, 2), 2);
+  assert.match(md, /\| DNABERT pretrained \(genome\) \(ours\) \| \(paper\) \| DNABERT pretrained \(task\) \(ours\) \| \(paper\) \|/);
+  assert.match(md, /\| not run|\| missing \| 91\.9 ± 0\.9 \| 72\.0 ± 2\.8 \| 91\.9 ± 0\.9 \| 81\.0 ± 1\.4 \| 91\.9 ± 0\.9 \|/);
+  const cmp = compareArms(records);
+  const by = Object.fromEntries(cmp.map((c) => [c.arm, c]));
+  assert.deepEqual(Object.keys(by), ['dnabert-random', 'dnabert-pretrained.genome', 'dnabert-pretrained.task']);
+  assert.ok(Math.abs(by['dnabert-pretrained.task'].delta - 10) < 1e-9);
+  assert.equal(by['dnabert-pretrained.task'].beyondStd, true, '10 points against stds of 1.4');
+  assert.equal(by['dnabert-pretrained.genome'].beyondStd, false, '1 point against a std of 2.8');
+  assert.equal(by['dnabert-random'].beyondStd, false);
 });

@@ -23,12 +23,14 @@ const cmd = command('experiment', 'Train and test models on a dataset, one JSON 
   .addOption(new Option('--profile <name>', 'configuration profile (lib/config.ts)').choices(PROFILES).default('quick'))
   .option('--results <dir>', 'results folder (records under <dir>/runs/)', 'results')
   .option('--save-model', 'save each trained model under <results>/models/ for npm run predict', false)
+  .option('--pretrained <dir>', 'dnabert-pretrained: fine-tune this checkpoint folder (npm run pretrain --out, or any Hugging Face DNABERT folder) instead of the official weights; its runs are filed as dnabert-pretrained.<folder name>')
   .option('--expected-duration', 'first time a few training steps of each model and print how long the runs will take at most', false)
-  .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean; expectedDuration: boolean }) => {
-    if (o.expectedDuration) console.log(formatEstimate(await estimateMatrix({ dataset: o.dataset, profile: o.profile, seeds: o.seeds, models: o.model, resultsDir: o.results })));
+  .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean; expectedDuration: boolean; pretrained?: string }) => {
+    if (o.pretrained !== undefined && !o.model.includes('dnabert-pretrained')) throw new Error('--pretrained names the checkpoint of --model dnabert-pretrained, which is not among the models');
+    if (o.expectedDuration) console.log(formatEstimate(await estimateMatrix({ dataset: o.dataset, profile: o.profile, seeds: o.seeds, models: o.model, resultsDir: o.results, pretrained: o.pretrained })));
     for (const model of o.model) {
       for (const seed of o.seeds) {
-        const outcome = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.results, saveModel: o.saveModel });
+        const outcome = await runExperiment({ dataset: o.dataset, model, seed, profile: o.profile, resultsDir: o.results, saveModel: o.saveModel, pretrained: model === 'dnabert-pretrained' ? o.pretrained : undefined });
         console.log(`${describeOutcome(outcome)} → ${portablePath(outcome.path)}`);
       }
     }
@@ -36,5 +38,6 @@ const cmd = command('experiment', 'Train and test models on a dataset, one JSON 
 examples(cmd, [
   'npm run experiment -- --dataset human_nontata_promoters --model cnn --model dnabert-random --seeds 1-5',
   'npm run experiment -- --dataset data/bundled/human_nontata_promoters.test-split.tsv.gz --model cnn --profile paper',
+  'npm run experiment -- --dataset data/bundled/human_nontata_promoters.test-split.tsv.gz --model dnabert-pretrained --pretrained results/pretrained/genome',
 ]);
 await run(cmd);

@@ -154,10 +154,9 @@ data, with its checksum); the paper's numbers are shown beside it for orientatio
 const PROFILE = process.env.PROFILE ?? 'quick';
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
-import { readRecords, table2, table2Markdown, table2Csv, formatStat } from './lib/aggregate.js';
-import { resolveProfile } from './lib/config.js';
+import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel } from './lib/aggregate.js';
+import { pretrainingStudy, resolveProfile } from './lib/config.js';
 import { datasetFor, PAPER_DATASETS } from './lib/data/registry.js';
-import { MODEL_LABELS } from './lib/paper.js';
 import { table2Html, frameHtml } from './lib/report.js';
 import { plotlyLoaderHtml, figureHtml, table2Figure } from './lib/plots.js';
 import { exportFigure } from './lib/export.js';
@@ -174,7 +173,7 @@ console.log(\`\${records.length} run records for profile '\${PROFILE}' under \${
     code(`const missing = paperNames.filter((d) => !records.some((r) => datasetFor(r.dataset)?.name === d));
 tslab.display.html(table2Html(cells, seeds));
 if (missing.length) tslab.display.markdown(\`**No runs for:** \${missing.join(', ')} — their data was unavailable (see their notebooks).\`);
-for (const c of cells) for (const n of [...new Set(c.notRun.map((x) => x.reason))]) tslab.display.markdown(\`*\${c.dataset} / \${MODEL_LABELS[c.model]}: not run* — \${n}\`);
+for (const c of cells) for (const n of [...new Set(c.notRun.map((x) => x.reason))]) tslab.display.markdown(\`*\${c.dataset} / \${armLabel(c.arm)}: not run* — \${n}\`);
 writeFileAtomic(\`\${RESULTS}/table2-\${PROFILE}.md\`, table2Markdown(cells, seeds));
 writeFileAtomic(\`\${RESULTS}/table2-\${PROFILE}.csv\`, table2Csv(cells));`),
     code(`if (cells.length) {
@@ -183,20 +182,36 @@ writeFileAtomic(\`\${RESULTS}/table2-\${PROFILE}.csv\`, table2Csv(cells));`),
   console.log(await exportFigure(fig, \`\${RESULTS}/table2-\${PROFILE}\`));
 }`),
     md(`## Pretrained − random weights, per dataset (F1 points)`),
-    code(`const gain = [...new Set(cells.map((c) => c.dataset))].map((d) => {
-  const get = (m: 'dnabert-random' | 'dnabert-pretrained') => cells.find((c) => c.dataset === d && c.model === m)!;
-  const r = get('dnabert-random'), p = get('dnabert-pretrained');
-  return {
+    code(`// one row per dataset and pretrained arm (the official weights, and each checkpoint of one's own)
+const gain = [...new Set(cells.map((c) => c.dataset))].flatMap((d) => {
+  const r = cells.find((c) => c.dataset === d && c.arm === 'dnabert-random')!;
+  return cells.filter((c) => c.dataset === d && c.model === 'dnabert-pretrained').map((p) => ({
     dataset: d,
-    ours: r.f1.n && p.f1.n ? (p.f1.mean - r.f1.mean).toFixed(1) : 'n/a (a model has no finished runs)',
+    pretrained: armLabel(p.arm),
+    ours: r.f1.n && p.f1.n ? (p.f1.mean - r.f1.mean).toFixed(1) : 'n/a (an arm has no finished runs)',
     paper: r.paper && p.paper ? (p.paper.mean - r.paper.mean).toFixed(1) : '—',
-  };
+  }));
 });
 if (gain.length) tslab.display.html(frameHtml(new DataFrame(gain)));`),
+    md(`## The pretraining study (notebook 07)
+
+Pretrained on this project's own corpora and fine-tuned against random weights with one profile (for
+\`quick\`: \`lowdata\`, 800 labelled sequences). Its Table 2 rows, and their files beside this profile's.`),
+    code(`const studyProfile = pretrainingStudy(PROFILE).finetune;
+const studyRecords = studyProfile === PROFILE ? [] : readRecords(RESULTS, studyProfile);
+if (studyProfile === PROFILE) tslab.display.markdown(\`Profile \${PROFILE} fine-tunes its pretraining study with the same profile: its arms are in Table 2 above.\`);
+else if (!studyRecords.length) tslab.display.markdown(\`No runs of profile \${studyProfile} yet (notebook 07 makes them).\`);
+else {
+  const studyCells = table2(studyRecords, seeds);
+  tslab.display.html(table2Html(studyCells, seeds));
+  tslab.display.html(figureHtml(table2Figure(studyCells), 420));
+  writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.md\`, table2Markdown(studyCells, seeds));
+  writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.csv\`, table2Csv(studyCells));
+}`),
     md(`## Accuracy, run times and backends`),
     code(`if (cells.length) tslab.display.html(frameHtml(new DataFrame(cells.filter((c) => c.f1.n || c.notRun.length).map((c) => ({
   dataset: c.dataset,
-  model: MODEL_LABELS[c.model],
+  model: armLabel(c.arm),
   runs: c.f1.n,
   'F1 %': formatStat(c.f1),
   'accuracy %': formatStat(c.accuracy),
@@ -207,11 +222,133 @@ if (gain.length) tslab.display.html(frameHtml(new DataFrame(gain)));`),
   ]);
 }
 
+function pretrainingNotebook(): string {
+  return notebook([
+    md(`# 07 · Pretraining a DNA BERT, and pretrained against random weights
+
+The paper's central result is that DNABERT pretrained on the human genome beats the same architecture
+trained from random weights. This notebook pretrains a DNABERT of its own — masked language modelling
+with DNABERT's span masking of overlapping 6-mers — and then fine-tunes it on
+\`human_nontata_promoters\` against the same model from random weights, 5 seeds each. It also asks the
+paper's open question, which corpus to pretrain on: a genome-wide corpus (real human DNA, a part of
+chromosome X) against a task-specific one (the task's own training sequences, labels ignored).
+
+Both arms use one architecture and one fine-tuning profile (\`lowdata\` for the default \`quick\`: the
+quick profile's 4 × 128 BERT on 800 labelled sequences, where pretraining should matter most), so the
+comparison is like for like. Everything is resumable: pretraining checkpoints and run records are
+skipped when done. The whole default run takes about 45 minutes on 2 CPU cores (\`make reproduce\` runs
+it before the summary, 06, which shows its arms in Table 2).`),
+    code(`// Parameters. \`make reproduce\` sets them through the environment; edit them here when exploring.
+const PROFILE = process.env.PROFILE ?? 'quick'; // paper | quick | smoke: the pretraining study of lib/config.ts
+const SEEDS = process.env.SEEDS ?? ''; // e.g. '1-5'; empty = the fine-tuning profile's seeds
+const DATA = process.env.DATA_HUMAN_NONTATA_PROMOTERS ?? 'human_nontata_promoters'; // the task: registry name, labelled table or dataset folder
+const GENOME = process.env.DNABERT_GENOME ?? '../data/genome/human_GRCh37_chrX_first70Mb.fa.gz'; // genome-wide corpus (FASTA, gzip or plain); make genome fetches this one
+const DOWNLOAD = (process.env.DNABERT_DOWNLOAD ?? '1') !== '0';
+const BACKEND = process.env.DNABERT_BACKEND ?? 'auto'; // auto | tensorflow-gpu | tensorflow | native | wasm | cpu
+const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
+    code(`import * as tslab from 'tslab';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { selectBackend, describeBackend } from './lib/backend.js';
+import { pretrainingStudy, resolveProfile, resolvePretrainConfig } from './lib/config.js';
+import { resolveDataset } from './lib/data/load.js';
+import { parseSeeds, runMatrix, type RunRecord } from './lib/runner.js';
+import { runCommand } from './lib/child.js';
+import { readPretrainRecord, type PretrainRecord } from './lib/pretrain/pretrain.js';
+import { armLabel, compareArms, formatStat, table2 } from './lib/aggregate.js';
+import { frameHtml, table2Html } from './lib/report.js';
+import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure } from './lib/plots.js';
+import { DataFrame } from 'danfojs-node';
+
+tslab.display.html(plotlyLoaderHtml());`),
+    code(`const study = pretrainingStudy(PROFILE);
+const finetune = resolveProfile(study.finetune, 'human_nontata_promoters');
+const pretrainConfig = resolvePretrainConfig(study.pretrain, { steps: study.steps });
+const seeds = SEEDS ? parseSeeds(SEEDS) : finetune.seeds;
+console.log(\`pretraining: config \${pretrainConfig.name}, \${pretrainConfig.steps.toLocaleString('en')} steps × \${pretrainConfig.batchSize * pretrainConfig.gradAccum} windows of \${pretrainConfig.maxLen - 2 + pretrainConfig.k - 1} bp — \${pretrainConfig.description}\`);
+console.log(\`fine-tuning: profile \${finetune.name} — \${finetune.description}; seeds \${seeds.join(', ')}\`);
+console.log(describeBackend(await selectBackend({ requested: BACKEND })));`),
+    md(`## The task and the two corpora
+
+The task data is resolved as in notebook 01 (the official split, else a download, else the bundled real
+test split as a seeded holdout). The task corpus is the task's *training* part with labels ignored — its
+test part is never read. The genome corpus is the first 70 Mbp of human chromosome X (GRCh37),
+which \`make genome\` fetches from Debian's \`smalt-examples\` package; windows are drawn from N-free
+stretches, and the last 5 % of each corpus is held out by position for validation.`),
+    code(`const resolved = await resolveDataset(DATA, { download: DOWNLOAD, testFraction: finetune.data.holdoutTestFraction, holdoutSeed: finetune.data.holdoutSeed });
+for (const note of resolved.notes) tslab.display.markdown(\`**Data:** \${note}\`);
+if (!resolved.data) tslab.display.markdown(\`**Task data unavailable — nothing is trained.** \${resolved.problem}\`);
+const corpora: { tag: string; label: string; corpus: string }[] = [];
+if (existsSync(GENOME)) corpora.push({ tag: 'genome', label: 'genome-wide corpus (human chrX)', corpus: resolve(GENOME) });
+else tslab.display.markdown(\`**No genome corpus at \\\`\${GENOME}\\\`** (run \\\`make genome\\\`, or set DNABERT_GENOME to a FASTA): the genome-wide arm is skipped.\`);
+if (resolved.data) corpora.push({ tag: 'task', label: 'task corpus (its training sequences)', corpus: resolve(resolved.data) });
+const pretrainedRoot = \`\${RESULTS}/pretrained/\${PROFILE}\`;`),
+    md(`## Pretraining
+
+Each corpus gets its own run in a child process (\`npm run pretrain\`), resumable; progress shows the MLM
+loss, tokens/s and the time left. Perplexity and masked-token accuracy are measured on the held-out
+windows with fixed masks, so the points of a curve are comparable.`),
+    code(`const pretrained: { tag: string; label: string; dir: string; record: PretrainRecord }[] = [];
+for (const c of corpora) {
+  const dir = \`\${pretrainedRoot}/\${c.tag}\`;
+  console.log(\`== pretraining on the \${c.label} → \${dir}\`);
+  await runCommand('pretrain', ['--corpus', c.corpus, '--config', pretrainConfig.name, '--steps', String(pretrainConfig.steps), '--out', resolve(dir)], { env: { DNABERT_PROGRESS_EVERY: '25', ...(BACKEND !== 'auto' ? { DNABERT_BACKEND: BACKEND } : {}) } });
+  pretrained.push({ ...c, dir, record: readPretrainRecord(dir)! });
+}`),
+    code(`if (pretrained.length) {
+  const runs = pretrained.map((p) => ({ label: p.label, record: p.record }));
+  tslab.display.html(figureHtml(pretrainingCurvesFigure(runs, 'loss'), 360));
+  tslab.display.html(figureHtml(pretrainingCurvesFigure(runs, 'maskedAccuracy'), 360));
+  tslab.display.html(frameHtml(new DataFrame(pretrained.map((p) => ({
+    corpus: p.label,
+    'usable bp': p.record.corpus.usableBases?.toLocaleString('en') ?? '',
+    steps: p.record.training.steps,
+    'valid loss': p.record.final.validLoss.toFixed(3),
+    perplexity: p.record.final.perplexity.toFixed(0),
+    'masked acc. %': (100 * p.record.final.maskedAccuracy).toFixed(1),
+    'tokens/s': Math.round(p.record.tokensPerSecond),
+    sha256: p.record.corpus.sha256.slice(0, 12),
+  })))));
+  console.log('For scale: a model that knows nothing scores ln(4,101) ≈ 8.32 nats; a masked 6-mer in the middle of its span is one of 4,096.');
+}`),
+    md(`## Fine-tuning: random weights against each pretrained checkpoint
+
+The same profile and seeds for every arm. A pretrained arm is filed as
+\`dnabert-pretrained.<corpus>\` (the checkpoint folder's name), and its records name the checkpoint, the
+checksum of its weights and the corpus it was pretrained on.`),
+    code(`let records: RunRecord[] = [];
+if (resolved.data) {
+  records = await runMatrix({ dataset: resolved.data, profile: finetune.name, seeds: seeds, models: ['dnabert-random'], resultsDir: RESULTS, backend: BACKEND });
+  for (const p of pretrained) {
+    console.log(\`== fine-tuning from the \${p.label}\`);
+    records.push(...(await runMatrix({ dataset: resolved.data, profile: finetune.name, seeds: seeds, models: ['dnabert-pretrained'], resultsDir: RESULTS, backend: BACKEND, pretrained: p.dir })));
+  }
+}`),
+    md(`## The comparison
+
+Test F1 (class 1, %), mean ± sample std over seeds; Δ is the difference to random weights in F1 points,
+and "beyond std" says whether it exceeds the standard deviation of both arms.`),
+    code(`if (records.some((r) => r.test)) {
+  tslab.display.html(figureHtml(armComparisonFigure(\`Test F1, \${finetune.name} fine-tuning — random weights against pretrained\`, records), 400));
+  tslab.display.html(frameHtml(new DataFrame(compareArms(records).map((c) => ({
+    arm: armLabel(c.arm),
+    runs: c.f1.n,
+    'F1 %': formatStat(c.f1),
+    'Δ vs random': c.arm === 'dnabert-random' ? '' : c.delta.toFixed(1),
+    'beyond std': c.arm === 'dnabert-random' ? '' : c.beyondStd ? 'yes' : 'no',
+  })))));
+  tslab.display.html(figureHtml(validationCurvesFigure('Fine-tuning: validation loss per run', records), 360));
+  tslab.display.html(table2Html(table2(records, seeds.length), seeds.length));
+} else tslab.display.markdown('No fine-tuning runs — see the data cell above.');`),
+  ]);
+}
+
 /** Every generated notebook: file name → JSON text. */
 export function generatedNotebooks(): Map<string, string> {
   const out = new Map<string, string>();
   PAPER_DATASETS.forEach((d, i) => out.set(`${String(i + 1).padStart(2, '0')}_${d.name}.ipynb`, datasetNotebook(i + 1, d.name)));
   out.set('06_summary.ipynb', summaryNotebook());
+  out.set('07_pretraining.ipynb', pretrainingNotebook());
   return out;
 }
 

@@ -12,6 +12,7 @@
  * one batch of them at a time; validation uses fixed windows of the held-out part with fixed masks.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM } from '../dnabert.js';
@@ -24,7 +25,7 @@ import { tokenizeBatch, tokenizeInto } from '../tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { portablePath } from '../paths.js';
 import { recordedBackend, type BackendInfo } from '../backend.js';
-import { gitState } from '../runner.js';
+import { gitState } from '../git.js';
 import { describeCorpus, readCorpus, tileWindows, windowSampler, type Corpus } from './corpus.js';
 import { maskTokens, type MaskingOptions } from './masking.js';
 
@@ -33,7 +34,7 @@ export const RECORD_FILE = 'pretraining.json';
 export interface PretrainRecord {
   schema: 1;
   status: 'done';
-  corpus: { spec: string; source: string; sha256: string; kind: Corpus['kind']; description: string };
+  corpus: { spec: string; source: string; sha256: string; kind: Corpus['kind']; description: string; bases?: number; usableBases?: number };
   config: PretrainConfig;
   seed: number;
   model: string;
@@ -46,6 +47,8 @@ export interface PretrainRecord {
   /** The last validation: token-level MLM loss, its perplexity, and the share of masked tokens predicted right. */
   final: { validLoss: number; perplexity: number; maskedAccuracy: number };
   tokensPerSecond: number;
+  /** sha256 of the saved model.safetensors (the fine-tuning records name the same). */
+  weightsSha256?: string;
 }
 
 /** Masking seeds of the validation batches: fixed, so every validation scores the same masked tokens. */
@@ -159,12 +162,26 @@ export function readPretrainRecord(dir: string): PretrainRecord | null {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as PretrainRecord) : null;
 }
 
+/** A finished run in `out` is only reused for the same corpus, configuration and seed; anything else is an error, not a silent reuse. */
+function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfig, seed: number): void {
+  const differences: string[] = [];
+  if (done.corpus.spec !== portablePath(spec.corpus)) differences.push(`corpus ${done.corpus.spec}, not ${portablePath(spec.corpus)}`);
+  if (JSON.stringify(done.config) !== JSON.stringify(c)) differences.push(`configuration ${done.config.name} (${done.config.steps} steps), not ${c.name} (${c.steps} steps)`);
+  if (done.seed !== seed) differences.push(`seed ${done.seed}, not ${seed}`);
+  if (differences.length) {
+    throw new Error(`${join(spec.out, RECORD_FILE)}: this folder holds a finished pretraining with ${differences.join('; ')}. Choose another --out, or delete the folder to pretrain again.`);
+  }
+}
+
 /** Pretrain, or return the finished run in `out` (a run interrupted earlier resumes from its checkpoint beside `out`). */
 export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRecord; skipped: boolean }> {
-  const done = readPretrainRecord(spec.out);
-  if (done) return { record: done, skipped: true };
   const c = resolvePretrainConfig(spec.config, spec.overrides);
   const seed = spec.seed ?? 1;
+  const done = readPretrainRecord(spec.out);
+  if (done) {
+    checkSameRun(done, spec, c, seed);
+    return { record: done, skipped: true };
+  }
   const startedAt = new Date().toISOString();
   const window = c.maxLen - 2 + c.k - 1;
   const corpus = await readCorpus(spec.corpus, { window, validFraction: c.validFraction, testFraction: spec.testFraction, holdoutSeed: spec.holdoutSeed });
@@ -219,7 +236,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
     const record: PretrainRecord = {
       schema: 1,
       status: 'done',
-      corpus: { spec: portablePath(spec.corpus), source: corpus.source, sha256: corpus.sha256, kind: corpus.kind, description: describeCorpus(corpus) },
+      corpus: { spec: portablePath(spec.corpus), source: corpus.source, sha256: corpus.sha256, kind: corpus.kind, description: describeCorpus(corpus), bases: corpus.bases, usableBases: corpus.usableBases },
       config: c,
       seed,
       model: adapter.describe(),
@@ -234,6 +251,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
     };
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
     await adapter.save(spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
+    record.weightsSha256 = createHash('sha256').update(readFileSync(join(spec.out, 'model.safetensors'))).digest('hex');
     writeJsonAtomic(join(spec.out, RECORD_FILE), record);
     rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
     return { record, skipped: false };

@@ -7,6 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { selectBackend, type BackendInfo } from '../../lib/backend.js';
 import { mlmAdapter, pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
 import { makeBatch } from '../../lib/train.js';
@@ -66,9 +67,14 @@ test('a smoke pretraining run: checkpoint for both heads, a record that traces i
     const cls = await loadCheckpoint(out, { numLabels: 2 });
     assert.deepEqual(cls.report.freshlyInitialised.sort(), ['bert.pooler.dense.bias', 'bert.pooler.dense.weight', 'classifier.bias', 'classifier.weight']);
     cls.model.dispose();
+    assert.equal(record.weightsSha256, createHash('sha256').update(readFileSync(join(out, 'model.safetensors'))).digest('hex'));
     const again = await pretrain({ corpus: fa, config: 'smoke', out, backend, quiet: true });
     assert.equal(again.skipped, true);
     assert.deepEqual(readPretrainRecord(out), record);
+    // a finished folder is never reused for another run: other steps, corpus or seed is an error naming it
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { steps: 9 }, out, backend, quiet: true }), /pretraining\.json: this folder holds a finished pretraining with configuration smoke \(6 steps\), not smoke \(9 steps\)\. Choose another --out/);
+    writeFileSync(join(t.path, 'other.fa'), readFileSync(fa));
+    await assert.rejects(pretrain({ corpus: join(t.path, 'other.fa'), config: 'smoke', out, backend, quiet: true, seed: 2 }), /corpus .*genome\.fa, not .*other\.fa; seed 1, not 2/);
   } finally {
     t.cleanup();
   }

@@ -1,6 +1,7 @@
 /**
  * After the smoke execution: the executed notebooks hold no error output, the dataset notebook
- * recorded its runs, and the summary wrote Table 2.
+ * recorded its runs, the pretraining notebook pretrained on both corpora and fine-tuned from each, and
+ * the summary wrote Table 2 with those arms.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,5 +29,10 @@ const runs = join(dir, 'results', 'runs', datasets[0], 'smoke');
 for (const model of ['cnn', 'dnabert-random', 'dnabert-pretrained']) {
   if (!existsSync(join(runs, model, 'seed-1.json'))) fail(`no run record for ${model}`);
 }
-if (!existsSync(join(dir, 'results', 'table2-smoke.md'))) fail('the summary did not write table2-smoke.md');
+for (const corpus of ['genome', 'task']) {
+  if (!existsSync(join(dir, 'results', 'pretrained', 'smoke', corpus, 'pretraining.json'))) fail(`notebook 07 did not pretrain on the ${corpus} corpus`);
+  for (const seed of [1, 2]) if (!existsSync(join(runs, `dnabert-pretrained.${corpus}`, `seed-${seed}.json`))) fail(`no fine-tuning record of dnabert-pretrained.${corpus} seed ${seed}`);
+}
+const table = existsSync(join(dir, 'results', 'table2-smoke.md')) ? readFileSync(join(dir, 'results', 'table2-smoke.md'), 'utf8') : fail('the summary did not write table2-smoke.md');
+if (!table.includes('DNABERT pretrained (genome)') || !table.includes('DNABERT pretrained (task)')) fail('Table 2 lacks the pretrained arms of notebook 07');
 console.log(`smoke check: ${readdirSync(join(dir, 'executed')).length} notebooks without errors, run records and Table 2 present`);
