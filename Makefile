@@ -19,7 +19,8 @@ SYS_PYTHON  ?= /usr/bin/python3
 JUPYTER     ?= /usr/bin/jupyter
 # Packages for headless notebooks (nbconvert + nbclient + a kernel client) and static figure export.
 # libopenblas-openmp-dev: BLAS (OpenMP build) for the native CPU kernels (native/), built by npm install.
-APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-openmp-dev
+# snakemake: the workflow for clusters (workflow/; Snakemake 7 as Debian 12 ships it).
+APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-openmp-dev snakemake
 # Packages for the PyTorch reference (fixtures and benchmarks only; never a runtime dependency).
 APT_REFERENCE := python3-torch libopenblas0-pthread
 
@@ -44,7 +45,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce genome html notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce execute genome html notebooks fixtures bench clean
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# *//'
@@ -106,6 +107,10 @@ smoke: setup
 
 reproduce: setup
 	@$(MAKE) --no-print-directory genome || echo "make reproduce: no genome corpus (see above); notebook 07 runs without its genome-wide arm"
+	@$(MAKE) --no-print-directory execute
+
+# Execute $(NOTEBOOKS) in order (the workflow's notebooks rule names a subset, with DNABERT_RECORDS_ONLY=1).
+execute: setup
 	@mkdir -p $(EXECUTED)
 	@node --import tsx lib/cli/backend.ts
 	@for nb in $(NOTEBOOKS); do \

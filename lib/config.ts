@@ -274,8 +274,10 @@ const PRETRAIN_QUICK: Partial<PretrainConfig> = {
   steps: 600,
   batchSize: 16,
   gradAccum: 1,
-  peakLr: 5e-4,
-  warmupSteps: 60,
+  // measured on the task corpus, 300 steps: 2e-3 reaches validation loss 7.59 and 9.1 % masked
+  // accuracy, 5e-4 (DNABERT's 4e-4 scaled) 7.95 and 2.9 %: a small model takes the larger rate
+  peakLr: 2e-3,
+  warmupSteps: 30,
   evalEvery: 100,
   validWindows: 256,
   validFraction: 0.05,

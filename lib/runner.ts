@@ -339,12 +339,22 @@ export async function runMatrix(o: MatrixOptions): Promise<RunRecord[]> {
   const models = o.models ?? MODELS;
   const resultsDir = resolve(o.resultsDir ?? 'results');
   const dataset = existsSync(resolveDataPath(o.dataset)) ? resolve(resolveDataPath(o.dataset)) : o.dataset;
-  const args = ['--dataset', dataset, ...models.flatMap((m) => ['--model', m]), '--seeds', o.seeds.join(','), '--profile', o.profile, '--results', resultsDir, '--expected-duration'];
-  if (o.saveModel) args.push('--save-model');
-  if (o.pretrained !== undefined) args.push('--pretrained', resolve(o.pretrained));
-  await runCommand('experiment', args, { log: o.log, env: { DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) } });
+  if (recordsOnly()) (o.log ?? console.log)('DNABERT_RECORDS_ONLY=1: nothing is trained; showing the records there are');
+  else await runCommand('experiment', experimentArgs(o, dataset, models, resultsDir), { log: o.log, env: { DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) } });
   const key = datasetKey(o.dataset);
   const profile = resolveProfile(o.profile, o.dataset).name;
   const armFor = (m: ModelName) => (m === 'dnabert-pretrained' ? armOf(m, o.pretrained) : m);
   return models.flatMap((m) => o.seeds.map((seed) => readRecord(recordPath(resultsDir, key, profile, armFor(m), seed))).filter((r): r is RunRecord => r !== null));
+}
+
+/** DNABERT_RECORDS_ONLY=1: the notebooks show the records there are and train nothing (the workflow's notebooks rule). */
+export function recordsOnly(): boolean {
+  return process.env.DNABERT_RECORDS_ONLY === '1';
+}
+
+function experimentArgs(o: MatrixOptions, dataset: string, models: readonly ModelName[], resultsDir: string): string[] {
+  const args = ['--dataset', dataset, ...models.flatMap((m) => ['--model', m]), '--seeds', o.seeds.join(','), '--profile', o.profile, '--results', resultsDir, '--expected-duration'];
+  if (o.saveModel) args.push('--save-model');
+  if (o.pretrained !== undefined) args.push('--pretrained', resolve(o.pretrained));
+  return args;
 }

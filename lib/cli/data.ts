@@ -2,9 +2,10 @@
  * `npm run data -- list`                                   the registry, with where each dataset is found
  * `npm run data -- info <name | path> [--test-fraction F] [--seed N]`   classes, counts, lengths, GC
  * `npm run data -- download <name> [--root DIR] [--force]` fetch a dataset into the cache
+ * `npm run data -- key <dataset…>`                         the name each dataset's results are filed under
  */
 import { DATASETS, expectedTotal } from '../data/registry.js';
-import { loadDataset } from '../data/load.js';
+import { datasetKey, loadDataset } from '../data/load.js';
 import { classStats, formatClassStats } from '../data/stats.js';
 import { downloadDataset } from '../data/download.js';
 import { locateDataset, PACKAGE_CACHE_ROOT } from '../data/readers.js';
@@ -57,6 +58,16 @@ examples(
       console.log(`${target} is ready in ${dir}`);
     }),
   ['npm run data -- download human_nontata_promoters', 'npm run data -- download demo_human_or_worm --root data'],
+);
+
+examples(
+  cmd.command('key')
+    .description('the name results are filed under (results/runs/<key>/) for each dataset given, one "<dataset><TAB><key>" line each')
+    .argument('<dataset...>', 'registry names, dataset folders or labelled tables')
+    .action((targets: string[]) => {
+      for (const t of targets) console.log(`${t}\t${datasetKey(t)}`);
+    }),
+  ['npm run data -- key human_nontata_promoters data/bundled/human_nontata_promoters.test-split.tsv.gz'],
 );
 
 examples(cmd, ['npm run data -- list', 'npm run data -- info human_nontata_promoters', 'npm run data -- download human_nontata_promoters', 'npm run data -- info --help']);

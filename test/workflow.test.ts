@@ -1,0 +1,107 @@
+/**
+ * The Snakemake workflow (workflow/Snakefile): the full paper matrix as a dry run, a real local run of
+ * the smoke profile, a job killed mid-run (no record; the rerun resumes from its checkpoint), and a
+ * finished workflow that does nothing the second time. Needs snakemake (make setup installs it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { seededRng } from '../lib/random.js';
+import { randomDna, tempDir } from './helpers.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const PROFILE = ['--profile', 'workflow/profiles/local', '--nolock', '--cores', '2'];
+
+function snakemake(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync('snakemake', [...PROFILE, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/** --config values for a small run on a generated table. */
+function smokeConfig(dir: string, extra: string[]): string[] {
+  return ['--config', `datasets=["${join(dir, 'toy.tsv')}"]`, 'profile=smoke', `results=${join(dir, 'results')}`, 'notebooks=false', 'backend=cpu', ...extra];
+}
+
+function writeToy(dir: string): void {
+  const rng = seededRng(5);
+  const rows = ['seq\tlabel'];
+  for (let i = 0; i < 160; i++) rows.push(`${randomDna(60, rng, i % 2 ? 'GGCCA' : 'AATTG')}\t${i % 2}`);
+  writeFileSync(join(dir, 'toy.tsv'), rows.join('\n') + '\n');
+}
+
+/** The counts of Snakemake's "Job stats" table. */
+function jobCounts(out: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const table = out.slice(out.indexOf('Job stats:'));
+  for (const m of table.matchAll(/^(\w+)\s+(\d+)\s+\d+\s+\d+$/gm)) counts[m[1]] = Number(m[2]);
+  return counts;
+}
+
+test('dry run of the paper matrix: 75 runs after 5 downloads, then Table 2 and the notebooks', () => {
+  const t = tempDir();
+  try {
+    const r = snakemake(['-n', '--config', `results=${join(t.path, 'results')}`, `data_root=${join(t.path, 'data')}`]);
+    assert.equal(r.status, 0, r.out);
+    assert.deepEqual(jobCounts(r.out), { aggregate: 1, all: 1, download: 5, notebooks: 1, run: 75, total: 83 });
+    assert.match(r.out, /experiment\.ts --dataset \S+\/data\/human_enhancers_cohn --model dnabert-pretrained --seeds 5 --profile paper/);
+    // a pretraining corpus adds its run, and the pretrained arm is named after its checkpoint
+    const p = snakemake(['-n', '--config', `results=${join(t.path, 'results')}`, `data_root=${join(t.path, 'data')}`, 'pretraining={"corpus": "genome.fa", "config": "paper", "steps": 0, "tag": "genome"}']);
+    assert.equal(p.status, 0, p.out);
+    assert.equal(jobCounts(p.out).pretrain, 1);
+    assert.match(p.out, /runs\/human_nontata_promoters\/paper\/dnabert-pretrained\.genome\/seed-1\.json/);
+    assert.match(p.out, /--pretrained \S+\/pretrained\/paper\/genome/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a local smoke run writes the records and Table 2; a second run does nothing', () => {
+  const t = tempDir();
+  try {
+    writeToy(t.path);
+    const r = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]']));
+    assert.equal(r.status, 0, r.out);
+    for (const seed of [1, 2]) {
+      const rec = JSON.parse(readFileSync(join(t.path, 'results', 'runs', 'toy', 'smoke', 'cnn', `seed-${seed}.json`), 'utf8'));
+      assert.equal(rec.status, 'done');
+      assert.equal(rec.backend.name, 'cpu');
+    }
+    for (const ext of ['md', 'csv', 'svg', 'png']) assert.ok(existsSync(join(t.path, 'results', `table2-smoke.${ext}`)), `table2-smoke.${ext}`);
+    assert.match(readFileSync(join(t.path, 'results', 'table2-smoke.md'), 'utf8'), /\| toy \| \d+\.\d ± \d+\.\d \|/);
+    const again = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]']));
+    assert.equal(again.status, 0, again.out);
+    assert.match(again.out, /Nothing to be done/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a job killed mid-run leaves no record, and the rerun resumes it from its checkpoint', async () => {
+  const t = tempDir();
+  try {
+    writeToy(t.path);
+    const args = [...PROFILE, ...smokeConfig(t.path, ['models=[dnabert-random]', 'seeds=[1]', 'retries=0'])];
+    const results = join(t.path, 'results');
+    const state = join(results, 'checkpoints', 'toy', 'smoke', 'dnabert-random', 'seed-1', 'state.json');
+    const record = join(results, 'runs', 'toy', 'smoke', 'dnabert-random', 'seed-1.json');
+    const child = spawn('snakemake', args, { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    // kill the run itself (as a scheduler or a failing node would) once it has written a checkpoint
+    const t0 = Date.now();
+    while (!existsSync(state) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(existsSync(state), 'the run wrote a checkpoint');
+    execFileSync('pkill', ['-KILL', '-f', `lib/cli/experiment.ts .*--results ${results}`]);
+    assert.notEqual(await exited, 0, 'the workflow reports the failed job');
+    assert.ok(!existsSync(record), 'no record of a killed run');
+    const rerun = snakemake(args.slice(PROFILE.length));
+    assert.equal(rerun.status, 0, rerun.out);
+    const rec = JSON.parse(readFileSync(record, 'utf8'));
+    assert.equal(rec.status, 'done');
+    assert.ok(rec.training.resumedFromStep > 0, `resumed from step ${rec.training.resumedFromStep}`);
+    assert.match(snakemake(args.slice(PROFILE.length)).out, /Nothing to be done/);
+  } finally {
+    t.cleanup();
+  }
+});
