@@ -1,7 +1,8 @@
 # Fine-Tuning Transformers For Genomic Tasks — TypeScript reproduction.
 #
 #   make reproduce   set up, fetch the genome corpus, then execute the notebooks (PROFILE=quick|paper|smoke; default quick)
-#   make html        render the executed notebooks to self-contained HTML under results/html/
+#   make html        render the executed notebooks to HTML under results/html/, with the scoring page (make web)
+#   make web         build the browser page that scores DNA with a trained model (results/html/predict/)
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
 #   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
 #   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
@@ -45,7 +46,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce execute genome html notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# *//'
@@ -86,6 +87,7 @@ $(KERNEL_STAMP): $(NODE_STAMP)
 
 typecheck: $(NODE_STAMP)
 	node node_modules/typescript/bin/tsc --noEmit
+	node node_modules/typescript/bin/tsc --noEmit -p web
 
 # setup builds the native kernels, so their tests must run here (DNABERT_REQUIRE_NATIVE=0 to allow skipping)
 unit: $(NODE_STAMP)
@@ -134,7 +136,15 @@ $(GENOME):
 html: setup
 	@ls $(EXECUTED)/*.ipynb >/dev/null 2>&1 || { echo "make html: no executed notebooks in $(EXECUTED)/; run make reproduce first"; exit 1; }
 	$(JUPYTER) nbconvert --log-level=WARN --to html --output-dir results/html $(EXECUTED)/*.ipynb
-	@echo "rendered: results/html/"
+	@$(MAKE) --no-print-directory web
+	node --import tsx web/check.ts $(WEB)
+	@echo "rendered: results/html/ (the scoring page: results/html/predict/; serve it with node --import tsx web/serve.ts)"
+
+# The scoring page, with the quick profile's saved CNN and small BERT (seed 1) where they exist.
+WEB := results/html/predict
+WEB_MODELS := $(patsubst %/config.json,%,$(wildcard $(foreach m,cnn dnabert-random,results/models/human_nontata_promoters.test-split/quick/$(m)/seed-1/config.json)))
+web: $(NODE_STAMP)
+	node --import tsx web/build.ts --out $(WEB) $(foreach d,$(WEB_MODELS),--model quick-$(word 5,$(subst /, ,$(d)))=$(d))
 
 notebooks: $(NODE_STAMP)
 	node --import tsx lib/cli/notebooks.ts

@@ -9,7 +9,8 @@
  *      available tfjs backend, and for the small BERT as a masked language model on the native backend,
  *      beside PyTorch on the same CPU when Debian's torch is installed;
  *   4. scanning throughput of `npm run predict` (bases/s over a generated FASTA, full-length windows,
- *      stride half a window) for the CNN, small BERT and BERT-base.
+ *      stride half a window) for the CNN, small BERT and BERT-base;
+ *   5. the same scanning in the browser page (web/) on wasm and webgl, in headless Chromium.
  *
  * BENCH_QUICK=1 skips BERT-base, whose steps take minutes on the JavaScript backends; BENCH_REPEAT
  * (default 3) sets how many times the native path and PyTorch are measured.
@@ -157,6 +158,19 @@ function scanBench(): void {
   }
 }
 
+/** The browser page's scanning speed (bench/web.ts), wasm and webgl in headless Chromium. */
+function webBench(): void {
+  say('');
+  say('| scanning in the browser page (headless Chromium) | backend | bases/s | bases | seconds |');
+  say('|---|---|---|---|---|');
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/web.ts', '100'], { encoding: 'utf8', timeout: 1_800_000 });
+  const results = (out.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { workload: string; backend: string; basesPerSec?: number; bases?: number; seconds?: number; error?: string });
+  if (!results.length) say(`| page | — | failed: ${(out.stderr ?? '').trim().split('\n').pop() ?? `exit ${out.status}`} | | |`);
+  for (const r of results) {
+    say(r.error ? `| ${r.workload} | ${r.backend} | unavailable: ${r.error} | | |` : `| ${r.workload} | ${r.backend} | ${Math.round(r.basesPerSec!).toLocaleString('en')} | ${r.bases!.toLocaleString('en')} | ${r.seconds!.toFixed(1)} |`);
+  }
+}
+
 say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, Node ${process.version}`);
 say('');
 say('| what | result | goal |');
@@ -165,5 +179,6 @@ tokenizerBench();
 dataLoadBench();
 throughputBench();
 scanBench();
+webBench();
 mkdirSync('results', { recursive: true });
 writeFileSync('results/bench.md', lines.join('\n') + '\n');

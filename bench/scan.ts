@@ -11,7 +11,7 @@ import { selectBackend } from '../lib/backend.js';
 import { BertClassifier, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/dnabert.js';
 import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
 import { saveCheckpoint } from '../lib/checkpoint/hf.js';
-import { saveCnn } from '../lib/checkpoint/cnn.js';
+import { saveCnn } from '../lib/checkpoint/save.js';
 import { predict } from '../lib/cli/predict.js';
 import { seededRng } from '../lib/random.js';
 import { randomDna } from '../test/helpers.js';

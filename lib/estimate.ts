@@ -9,7 +9,8 @@ import { resolveProfile, type ModelName } from './config.js';
 import { datasetKey } from './data/load.js';
 import { PretrainedUnavailableError } from './checkpoint/hub.js';
 import { activeBackend, armOf, buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
-import { predictRows, stepsPerEpoch, train, type LabelledRows } from './train.js';
+import { predictRows, stepsPerEpoch, train } from './train.js';
+import type { LabelledRows } from './models.js';
 import { subset } from './data/dataset.js';
 
 export interface ModelEstimate {

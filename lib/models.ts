@@ -4,12 +4,10 @@
  * named variables (for the optimizer, snapshots and checkpoints).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertClassifier } from './dnabert.js';
+import type { BertClassifier, BertMaskedLM } from './dnabert.js';
 import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
 import { tokenizeBatch } from './tokenizer.js';
 import { decaysWeight } from './optim.js';
-import { saveCheckpoint } from './checkpoint/hf.js';
-import { saveCnn } from './checkpoint/cnn.js';
 
 /**
  * Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. Rows too
@@ -30,6 +28,9 @@ export interface Batch {
   labels: tf.Tensor1D;
 }
 
+/** The model behind an adapter, for saving: a BERT (either head) with its k and extra config keys, or the CNN. */
+export type AdapterCheckpoint = { kind: 'bert'; model: BertClassifier | BertMaskedLM; k: number; extra: Record<string, unknown> } | { kind: 'cnn'; model: CnnClassifier };
+
 export interface ModelAdapter {
   kind: 'dnabert' | 'cnn' | 'dnabert-mlm';
   /** Every state variable by name (trainable and not), e.g. for snapshots and checkpoints. */
@@ -42,9 +43,42 @@ export interface ModelAdapter {
   /** Raw logits in evaluation mode (DNABERT: one per class; CNN: the logit of class 1). */
   logits(b: Batch): Promise<number[][]>;
   describe(): string;
-  /** Save the model where `npm run predict` can load it. */
-  save(dir: string, extra?: Record<string, unknown>): Promise<void>;
+  /** What a saved checkpoint of it holds (lib/checkpoint/save.ts writes it where `npm run predict` can load it); null: nothing to save. */
+  checkpoint: AdapterCheckpoint | null;
   dispose(): void;
+}
+
+/** Encoded rows with their labels (0/1; unused by pretraining). */
+export interface LabelledRows {
+  enc: Encoded;
+  labels: Int32Array;
+}
+
+/** Rows `idx` of an encoded set as a batch of tensors. */
+export function makeBatch(data: LabelledRows, idx: ArrayLike<number>): Batch {
+  const { enc } = data;
+  const w = enc.width;
+  const ids = new Int32Array(idx.length * w);
+  const labels = new Int32Array(idx.length);
+  const mask = enc.mask || enc.fill ? new Int32Array(idx.length * w) : null;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i];
+    if (enc.fill) enc.fill(r, ids, mask, i * w);
+    else {
+      ids.set(enc.ids.subarray(r * w, (r + 1) * w), i * w);
+      if (mask) mask.set(enc.mask!.subarray(r * w, (r + 1) * w), i * w);
+    }
+    labels[i] = data.labels[r];
+  }
+  return {
+    ids: tf.tensor2d(ids, [idx.length, w], 'int32'),
+    mask: mask ? tf.tensor2d(mask, [idx.length, w], 'int32') : null,
+    labels: tf.tensor1d(labels, 'int32'),
+  };
+}
+
+export function disposeBatch(b: Batch): void {
+  tf.dispose([b.ids, b.labels, ...(b.mask ? [b.mask] : [])]);
 }
 
 /** Trainable variables and whether each takes weight decay, in a fixed order. */
@@ -85,7 +119,7 @@ export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: nu
       const c = model.config;
       return `DNABERT (${c.num_hidden_layers} layers × ${c.hidden_size}, ${c.num_attention_heads} heads, FFN ${c.intermediate_size}; ${model.size().toLocaleString('en')} parameters; ${opts.k}-mers, ${opts.maxLen} positions${opts.attendToPadding ? ', attends to padding' : ''})`;
     },
-    save: (dir, extra) => saveCheckpoint(model, dir, opts.k, { ...extra, dnabert_max_len: opts.maxLen }),
+    checkpoint: { kind: 'bert', model, k: opts.k, extra: { dnabert_max_len: opts.maxLen } },
     dispose: () => model.dispose(),
   };
 }
@@ -118,7 +152,7 @@ export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
     describe() {
       return `CNN (input ${model.config.inputLen} tokens, ${model.size().toLocaleString('en')} parameters, loss ${loss})`;
     },
-    save: (dir, extra) => saveCnn(model, dir, extra),
+    checkpoint: { kind: 'cnn', model },
     dispose: () => model.dispose(),
   };
 }

@@ -9,10 +9,15 @@
  * - Bases: upper-cased; IUPAC ambiguity codes (R Y S W K M B D H V) count as N, so k-mers over them are
  *   [UNK] for DNABERT and N for the CNN; any other character, and empty records, are errors naming the
  *   record.
+ *
+ * No Node APIs: `npm run predict` (lib/cli/predict.ts) and the browser page (web/predict/) share it,
+ * down to the columns of the output.
  */
 import { SequenceError } from './data/dna.js';
-import type { ModelAdapter } from './models.js';
-import { disposeBatch, makeBatch } from './train.js';
+import { bertAdapter, cnnAdapter, disposeBatch, makeBatch, type ModelAdapter } from './models.js';
+import { bertClassifierFromFiles, type TorchReader } from './checkpoint/bert.js';
+import { cnnFromFiles, isCnnModel } from './checkpoint/cnn.js';
+import type { ModelFiles } from './checkpoint/files.js';
 
 const IUPAC = 'ACGTNRYSWKMBDHV';
 const NORMAL = new Uint8Array(256);
@@ -138,4 +143,52 @@ export async function scan(records: AsyncIterable<{ id: string; seq: string; whe
   }
   await flush();
   return { records: nRecords, bases: nBases };
+}
+
+export interface Predictor {
+  adapter: ModelAdapter;
+  /** Longest window in bp the model takes whole. */
+  window: number;
+  what: string;
+}
+
+/**
+ * A saved model ready to score: the CNN (config.json's model_type) or a DNABERT classifier with its
+ * classifier weights (a pretrained-only checkpoint is refused: it has not learnt the task).
+ */
+export async function loadPredictor(files: ModelFiles, o: { maxLen?: number; readTorch?: TorchReader } = {}): Promise<Predictor> {
+  if (isCnnModel(files)) {
+    const model = cnnFromFiles(files);
+    return { adapter: cnnAdapter(model, 'bce-logits'), window: model.config.inputLen - 2, what: `CNN from ${files.where}` };
+  }
+  const { model, report } = await bertClassifierFromFiles(files, {}, o.readTorch);
+  if (report.freshlyInitialised.length) {
+    model.dispose();
+    throw new Error(`${report.weightsFile} has no classifier weights (${report.freshlyInitialised.join(', ')}): it is a pretrained, not a fine-tuned, model`);
+  }
+  const positions = Math.min(o.maxLen ?? model.config.max_position_embeddings, model.config.max_position_embeddings);
+  return {
+    adapter: bertAdapter(model, { k: report.k, maxLen: positions, attendToPadding: false }),
+    window: positions - 2 + report.k - 1,
+    what: `DNABERT (${report.k}-mers, ${positions} positions) from ${files.where}`,
+  };
+}
+
+/** The columns of the per-record scores (TSV), with the first window's logits if asked for. */
+export function scoreHeader(logits: boolean): string[] {
+  return ['id', 'length', 'windows', 'prob', 'prob_mean', 'label', ...(logits ? ['logits'] : [])];
+}
+
+const fmt = (x: number): string => x.toPrecision(6);
+
+/** One record's row of the scores, in the columns of scoreHeader. */
+export function scoreRow(r: RecordScore, logits: boolean): string[] {
+  const row = [r.id, r.length, r.windows, fmt(r.prob), fmt(r.probMean), r.label].map(String);
+  if (logits) row.push((r.logits ?? []).map(fmt).join(','));
+  return row;
+}
+
+/** One window's line of the BED-like window scores: id, start, end, score. */
+export function windowRow(w: WindowScore): string {
+  return `${w.id}\t${w.start}\t${w.end}\t${fmt(w.prob)}`;
 }

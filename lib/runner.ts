@@ -19,11 +19,12 @@ import { BertClassifier, bertConfig } from './dnabert.js';
 import { CnnClassifier, cnnConfig, cnnInputLength } from './cnn.js';
 import { authorsMaxLen } from './tokenizer.js';
 import { loadCheckpoint } from './checkpoint/hf.js';
+import { saveModel } from './checkpoint/save.js';
 import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
 import { readPretrainRecord } from './pretrain/pretrain.js';
-import { bertAdapter, cnnAdapter, type ModelAdapter } from './models.js';
+import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from './models.js';
 import { linearWarmupDecay } from './optim.js';
-import { predictRows, train, type LabelledRows, type TrainOptions, type TrainResult } from './train.js';
+import { predictRows, train, type TrainOptions, type TrainResult } from './train.js';
 import { evaluate, type ClassificationReport } from './metrics.js';
 import { portablePath } from './paths.js';
 import { runCommand } from './child.js';
@@ -260,7 +261,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     let savedModel: string | undefined;
     if (spec.saveModel) {
       savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
-      await adapter.save(savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
+      await saveModel(adapter, savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
       savedModel = portablePath(savedModel);
     }
     const record: RunRecord = {

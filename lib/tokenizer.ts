@@ -80,12 +80,19 @@ export interface EncodedBatch {
   lengths: Int32Array;
 }
 
+/** A string's characters as bytes (char code & 0xff), as Node's latin1 encoding; no Node APIs. */
+function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 /**
  * Write the tokens of one sequence into `ids`/`mask` at `offset`; returns the number of real tokens.
  * Rolling k-mer code: each base shifts 2 bits in; a run of valid bases shorter than k gives [UNK].
  */
 function encodeInto(seq: Uint8Array | string, k: number, maxLen: number, ids: Int32Array, mask: Int32Array, offset: number, attendAll: boolean): number {
-  const bytes = typeof seq === 'string' ? Buffer.from(seq, 'latin1') : seq;
+  const bytes = typeof seq === 'string' ? latin1Bytes(seq) : seq;
   const nKmers = Math.max(0, Math.min(bytes.length - k + 1, maxLen - 2));
   const kmask = (1 << (2 * k)) - 1;
   ids[offset] = CLS_ID;

@@ -15,9 +15,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, Encoded, ModelAdapter } from './models.js';
+import { disposeBatch, makeBatch, trainableOf, type LabelledRows, type ModelAdapter } from './models.js';
 import type { EngineConfig } from './config.js';
-import { trainableOf } from './models.js';
 import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
 import { permutation } from './random.js';
 import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
@@ -42,11 +41,6 @@ export interface TrainOptions extends EngineConfig {
   validate?: (validSet: LabelledRows) => Promise<{ loss: number; metrics?: Record<string, number> }>;
   /** More fields for the progress line, from the completed steps and the seconds spent. */
   progressInfo?: (step: number, seconds: number) => Record<string, string | number>;
-}
-
-export interface LabelledRows {
-  enc: Encoded;
-  labels: Int32Array;
 }
 
 export interface EvalPoint {
@@ -84,33 +78,6 @@ interface TrainState {
   stoppedEarly: boolean;
   done: boolean;
   seconds: number;
-}
-
-/** Rows `idx` of an encoded set as a batch of tensors. */
-export function makeBatch(data: LabelledRows, idx: ArrayLike<number>): Batch {
-  const { enc } = data;
-  const w = enc.width;
-  const ids = new Int32Array(idx.length * w);
-  const labels = new Int32Array(idx.length);
-  const mask = enc.mask || enc.fill ? new Int32Array(idx.length * w) : null;
-  for (let i = 0; i < idx.length; i++) {
-    const r = idx[i];
-    if (enc.fill) enc.fill(r, ids, mask, i * w);
-    else {
-      ids.set(enc.ids.subarray(r * w, (r + 1) * w), i * w);
-      if (mask) mask.set(enc.mask!.subarray(r * w, (r + 1) * w), i * w);
-    }
-    labels[i] = data.labels[r];
-  }
-  return {
-    ids: tf.tensor2d(ids, [idx.length, w], 'int32'),
-    mask: mask ? tf.tensor2d(mask, [idx.length, w], 'int32') : null,
-    labels: tf.tensor1d(labels, 'int32'),
-  };
-}
-
-export function disposeBatch(b: Batch): void {
-  tf.dispose([b.ids, b.labels, ...(b.mask ? [b.mask] : [])]);
 }
 
 /** Per-example losses and P(class 1) over a whole set, in evaluation mode. */

@@ -4,9 +4,12 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { predict, loadForPrediction } from '../lib/cli/predict.js';
-import { encodeForPrediction, scan, windowStarts, type WindowScore, type RecordScore } from '../lib/predict.js';
+import { encodeForPrediction, loadPredictor, modelScorer, scan, windowStarts, type WindowScore, type RecordScore } from '../lib/predict.js';
+import { memoryFiles } from '../lib/checkpoint/files.js';
+import { fastaRecords } from '../lib/data/fasta-records.js';
+import { readFasta } from '../lib/data/fasta.js';
 import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
-import { saveCnn } from '../lib/checkpoint/cnn.js';
+import { saveCnn } from '../lib/checkpoint/save.js';
 import { selectBackend } from '../lib/backend.js';
 import { seededRng } from '../lib/random.js';
 import { randomDna, tempDir } from './helpers.js';
@@ -121,6 +124,37 @@ test('a saved CNN predicts from a TSV like the model in memory', async () => {
     const probs = await tf.sigmoid(model.forward(ids)).data();
     rows.forEach((r, i) => assert.ok(Math.abs(Number(r.prob) - probs[i]) < 1e-5, `${r.id}: ${r.prob} vs ${probs[i]}`));
     model.dispose();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a model from files in memory (the browser page) scores like the same folder on disk; Node-only files say so', async () => {
+  const t = tempDir();
+  try {
+    const dir = join(FIX, 'tiny');
+    const files = new Map(['config.json', 'vocab.txt', 'model.safetensors'].map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+    const fromMemory = await loadPredictor(memoryFiles('tiny', files));
+    const fromDisk = await loadForPrediction(dir);
+    const seqs = ref.sequences.map((s, i) => encodeForPrediction(s, `seq ${i}`));
+    const [a, b] = [await modelScorer(fromMemory.adapter, false)(seqs), await modelScorer(fromDisk.adapter, false)(seqs)];
+    assert.deepEqual(Array.from(a.probs), Array.from(b.probs));
+    assert.equal(fromMemory.window, fromDisk.window);
+    fromMemory.adapter.dispose();
+    fromDisk.adapter.dispose();
+    const torchOnly = new Map([...files].filter(([f]) => f !== 'model.safetensors'));
+    torchOnly.set('pytorch_model.bin', new Uint8Array(readFileSync(join(dir, 'pytorch_model.bin'))));
+    await assert.rejects(loadPredictor(memoryFiles('tiny', torchOnly)), /tiny: only pytorch_model\.bin, which only Node reads; save the model as model\.safetensors/);
+    await assert.rejects(loadPredictor(memoryFiles('empty', new Map())), /empty: missing config\.json/);
+    // FASTA text parsed line by line gives the records the streaming file reader gives
+    const fa = join(t.path, 'x.fa');
+    writeFileSync(fa, '>a first\r\nACGT\nAC\n\n;comment\n>b\nGG\n');
+    const fromText: unknown[] = [];
+    for await (const r of fastaRecords(readFileSync(fa, 'utf8').split(/\r?\n/), fa)) fromText.push(r);
+    const fromFile: unknown[] = [];
+    for await (const r of readFasta(fa)) fromFile.push(r);
+    assert.deepEqual(fromText, fromFile);
+    assert.deepEqual(fromText, [{ id: 'a', description: 'a first', seq: 'ACGTAC', line: 1 }, { id: 'b', description: 'b', seq: 'GG', line: 6 }]);
   } finally {
     t.cleanup();
   }

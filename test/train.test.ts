@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BertClassifier, bertConfig } from '../lib/dnabert.js';
 import { bertAdapter, type ModelAdapter } from '../lib/models.js';
-import { train, stepsPerEpoch, type LabelledRows, type TrainOptions } from '../lib/train.js';
+import { train, stepsPerEpoch, type TrainOptions } from '../lib/train.js';
+import type { LabelledRows } from '../lib/models.js';
 import { seededRng } from '../lib/random.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { tempDir, randomDna } from './helpers.js';
@@ -76,7 +77,7 @@ function scripted(curve: number[]): ModelAdapter & { evals: number } {
       return { losses: tf.fill([n], l) as tf.Tensor1D, probs: tf.fill([n], 0.5) as tf.Tensor1D };
     },
     logits: async () => [],
-    save: async () => undefined,
+    checkpoint: null,
     describe: () => 'scripted',
     dispose: () => w.dispose(),
   };

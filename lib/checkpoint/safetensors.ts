@@ -17,7 +17,7 @@ export function parseSafetensors(buf: Uint8Array, where = 'safetensors'): Tensor
   if (8 + headerLen > buf.byteLength) throw new Error(`${where}: header length ${headerLen} exceeds the file size; the file is truncated or not safetensors`);
   let header: Record<string, HeaderEntry | Record<string, string>>;
   try {
-    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen)));
   } catch (e) {
     throw new Error(`${where}: unreadable header (${(e as Error).message})`);
   }
@@ -38,7 +38,7 @@ export function parseSafetensors(buf: Uint8Array, where = 'safetensors'): Tensor
 }
 
 /** Serialise float32 tensors (in insertion order) to safetensors bytes. */
-export function serializeSafetensors(tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string> = { format: 'pt' }): Buffer {
+export function serializeSafetensors(tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -47,17 +47,17 @@ export function serializeSafetensors(tensors: Map<string, { shape: number[]; dat
     offset += 4 * t.data.length;
   }
   header.__metadata__ = metadata;
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const out = Buffer.alloc(8 + json.length + offset);
-  out.writeBigUInt64LE(BigInt(json.length), 0);
-  json.copy(out, 8);
+  // the header padded with spaces to a multiple of 8 bytes, as the reference writer does
+  const raw = new TextEncoder().encode(JSON.stringify(header));
+  const json = new Uint8Array(raw.length + ((8 - (raw.length % 8)) % 8)).fill(0x20);
+  json.set(raw);
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
   let pos = 8 + json.length;
   for (const t of tensors.values()) {
-    const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength); // little-endian hosts
-    bytes.copy(out, pos);
-    pos += bytes.length;
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos); // little-endian hosts
+    pos += t.data.byteLength;
   }
   return out;
 }

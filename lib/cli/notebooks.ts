@@ -37,6 +37,11 @@ function notebook(cells: Cell[]): string {
 const md = (source: string): Cell => ({ cell_type: 'markdown', source });
 const code = (source: string, tags?: string[]): Cell => ({ cell_type: 'code', source, tags });
 
+/** The rendered notebooks (results/html/) link to the scoring page built beside them. */
+const PAGE_LINK = `**Try a trained model on your own DNA:** [the scoring page](predict/index.html) runs the saved models of
+this project in the browser (TensorFlow.js; paste or drop FASTA). \`make html\` builds it beside these
+pages with the quick profile's saved CNN; serve the folder to open it (\`node --import tsx web/serve.ts\`).`;
+
 export function envName(dataset: string): string {
   return `DATA_${dataset.toUpperCase()}`;
 }
@@ -68,6 +73,7 @@ const SEEDS = process.env.SEEDS ?? ''; // e.g. '1-5'; empty = the profile's seed
 const DATA = process.env.${envName(name)} ?? '${name}'; // registry name, or the path of a labelled table / dataset folder
 const DOWNLOAD = (process.env.DNABERT_DOWNLOAD ?? '1') !== '0'; // fetch a missing official dataset from Genomic Benchmarks' Zenodo archive
 const BACKEND = process.env.DNABERT_BACKEND ?? 'auto'; // auto | tensorflow-gpu | tensorflow | native | wasm | cpu
+const SAVE_MODELS = (process.env.SAVE_MODELS ?? '1') !== '0'; // keep each trained model under results/models/ (npm run predict, the browser page)
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
 import { selectBackend, describeBackend } from './lib/backend.js';
@@ -120,7 +126,7 @@ first times a few training steps of each model and prints how long the runs will
 weights; without them its runs are recorded as *not run*, with the reason.`),
     code(`// Training runs in a child process (npm run experiment), at full speed; its lines appear here as they come.
 // (explicit \`seeds: seeds\`: tslab does not resolve shorthand properties in cells with top-level await)
-if (ds) records = await runMatrix({ dataset: resolved.data!, profile: PROFILE, seeds: seeds, resultsDir: RESULTS, backend: BACKEND });`),
+if (ds) records = await runMatrix({ dataset: resolved.data!, profile: PROFILE, seeds: seeds, resultsDir: RESULTS, backend: BACKEND, saveModel: SAVE_MODELS });`),
     code(`if (records.length) tslab.display.html(frameHtml(runsFrame(records)));
 for (const r of records) for (const w of r.warnings) console.warn(\`WARNING \${r.model} seed \${r.seed}: \${w}\`);`),
     md(`## Validation loss
@@ -134,6 +140,7 @@ validation loss are the ones tested (early stopping, as the authors' training co
   if (rs.length) tslab.display.html(figureHtml(confusionFigure(\`\${m}: \${rs.length} run(s)\`, ds.classes, rs), 320));
   else console.log(\`\${m}: no finished runs\`);
 }`),
+    md(PAGE_LINK),
     md(`## This dataset's row of Table 2`),
     code(`if (records.length) tslab.display.html(table2Html(table2(records, seeds.length), seeds.length));
 else tslab.display.markdown('No runs — see the data cell above.');`),
@@ -208,6 +215,7 @@ else {
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.md\`, table2Markdown(studyCells, seeds));
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.csv\`, table2Csv(studyCells));
 }`),
+    md(PAGE_LINK),
     md(`## Accuracy, run times and backends`),
     code(`if (cells.length) tslab.display.html(frameHtml(new DataFrame(cells.filter((c) => c.f1.n || c.notRun.length).map((c) => ({
   dataset: c.dataset,

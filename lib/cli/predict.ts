@@ -12,37 +12,15 @@ import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:
 import { extname } from 'node:path';
 import Papa from 'papaparse';
 import { selectBackend, describeBackend } from '../backend.js';
-import { loadCheckpoint } from '../checkpoint/hf.js';
-import { isCnnDir, loadCnn } from '../checkpoint/cnn.js';
-import { bertAdapter, cnnAdapter, type ModelAdapter } from '../models.js';
+import { dirFiles, torchReader } from '../checkpoint/hf.js';
 import { readFasta, openText } from '../data/fasta.js';
 import { SEQ_COLUMNS } from '../data/readers.js';
-import { modelScorer, scan, type RecordScore, type WindowScore } from '../predict.js';
+import { loadPredictor, modelScorer, scan, scoreHeader, scoreRow, windowRow, type Predictor, type RecordScore, type WindowScore } from '../predict.js';
 import { command, examples, integer, run } from './command.js';
 
-interface Loaded {
-  adapter: ModelAdapter;
-  /** Longest window in bp the model takes whole. */
-  window: number;
-  what: string;
-}
-
-export async function loadForPrediction(dir: string, maxLen?: number): Promise<Loaded> {
+export async function loadForPrediction(dir: string, maxLen?: number): Promise<Predictor> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`model directory not found: ${dir}`);
-  if (isCnnDir(dir)) {
-    const model = loadCnn(dir);
-    return { adapter: cnnAdapter(model, 'bce-logits'), window: model.config.inputLen - 2, what: `CNN from ${dir}` };
-  }
-  const { model, report } = await loadCheckpoint(dir);
-  if (report.freshlyInitialised.length) {
-    throw new Error(`${report.weightsFile} has no classifier weights (${report.freshlyInitialised.join(', ')}): it is a pretrained, not a fine-tuned, model`);
-  }
-  const positions = Math.min(maxLen ?? model.config.max_position_embeddings, model.config.max_position_embeddings);
-  return {
-    adapter: bertAdapter(model, { k: report.k, maxLen: positions, attendToPadding: false }),
-    window: positions - 2 + report.k - 1,
-    what: `DNABERT (${report.k}-mers, ${positions} positions) from ${dir}`,
-  };
+  return loadPredictor(dirFiles(dir), { maxLen, readTorch: torchReader });
 }
 
 /** Records of a FASTA (streamed) or of a table with a sequence column (and optional id column). */
@@ -67,10 +45,6 @@ export async function* inputRecords(input: string): AsyncGenerator<{ id: string;
   }
 }
 
-function fmt(x: number): string {
-  return x.toPrecision(6);
-}
-
 export interface PredictOptions {
   model: string;
   input: string;
@@ -90,20 +64,16 @@ export async function predict(o: PredictOptions): Promise<{ records: number; bas
   const stride = o.stride ?? Math.max(1, Math.floor(window / 2));
   const out: NodeJS.WritableStream | WriteStream = o.output ? createWriteStream(o.output) : process.stdout;
   const bed = o.windows ? createWriteStream(o.windows) : null;
-  const header = ['id', 'length', 'windows', 'prob', 'prob_mean', 'label'];
-  if (o.logits) header.push('logits');
-  out.write(header.join('\t') + '\n');
+  out.write(scoreHeader(!!o.logits).join('\t') + '\n');
   const t0 = Date.now();
   let lastReport = t0, records = 0, bases = 0;
   const result = await scan(inputRecords(o.input), modelScorer(loaded.adapter, !!o.logits), {
     window,
     stride,
     batch: o.batch ?? 32,
-    onWindow: bed ? (w: WindowScore) => void bed.write(`${w.id}\t${w.start}\t${w.end}\t${fmt(w.prob)}\n`) : undefined,
+    onWindow: bed ? (w: WindowScore) => void bed.write(windowRow(w) + '\n') : undefined,
     onRecord: (r: RecordScore) => {
-      const row = [r.id, r.length, r.windows, fmt(r.prob), fmt(r.probMean), r.label].map(String);
-      if (o.logits) row.push((r.logits ?? []).map(fmt).join(','));
-      out.write(row.join('\t') + '\n');
+      out.write(scoreRow(r, !!o.logits).join('\t') + '\n');
       records++;
       bases += r.length;
       const now = Date.now();

@@ -48,7 +48,9 @@ export function encodeDna(seq: string, where: string): Uint8Array {
 }
 
 export function decodeDna(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
 }
 
 /** Reverse complement of an encoded sequence (A↔T, C↔G, N↔N). */

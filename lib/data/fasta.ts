@@ -8,15 +8,9 @@ import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { BgzipIndexedFasta, IndexedFasta } from '@gmod/indexedfasta';
+import { fastaRecords, type FastaRecord } from './fasta-records.js';
 
-export interface FastaRecord {
-  id: string;
-  /** Full header line without the '>'. */
-  description: string;
-  seq: string;
-  /** 1-based line number of the header, for error messages. */
-  line: number;
-}
+export type { FastaRecord } from './fasta-records.js';
 
 /** True if the file starts with the gzip magic bytes (plain gzip and bgzip alike). */
 export function isGzipped(path: string): boolean {
@@ -42,26 +36,7 @@ export function openText(path: string): Readable {
  */
 export async function* readFasta(source: string | Readable, name = typeof source === 'string' ? source : 'input'): AsyncGenerator<FastaRecord> {
   const stream = typeof source === 'string' ? openText(source) : source;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let current: { id: string; description: string; parts: string[]; line: number } | null = null;
-  let lineNo = 0;
-  for await (const raw of lines) {
-    lineNo++;
-    const line = raw.trimEnd();
-    if (line.startsWith('>')) {
-      if (current) yield { id: current.id, description: current.description, seq: current.parts.join(''), line: current.line };
-      const description = line.slice(1).trim();
-      const id = description.split(/\s+/)[0] ?? '';
-      if (id === '') throw new Error(`${name} line ${lineNo}: FASTA header without a name.`);
-      current = { id, description, parts: [], line: lineNo };
-    } else if (line === '' || line.startsWith(';')) {
-      continue;
-    } else {
-      if (!current) throw new Error(`${name} line ${lineNo}: sequence data before the first '>' header; is this a FASTA file?`);
-      current.parts.push(line);
-    }
-  }
-  if (current) yield { id: current.id, description: current.description, seq: current.parts.join(''), line: current.line };
+  yield* fastaRecords(createInterface({ input: stream, crlfDelay: Infinity }), name);
 }
 
 /** Random access to named sequences, 0-based half-open coordinates. */

@@ -16,11 +16,11 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM } from '../dnabert.js';
-import { saveCheckpoint } from '../checkpoint/hf.js';
+import { saveModel } from '../checkpoint/save.js';
 import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
 import { linearWarmupDecay } from '../optim.js';
-import { makeBatch, disposeBatch, train, type LabelledRows, type TrainResult } from '../train.js';
-import type { Batch, Encoded, ModelAdapter } from '../models.js';
+import { train, type TrainResult } from '../train.js';
+import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models.js';
 import { tokenizeBatch, tokenizeInto } from '../tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { portablePath } from '../paths.js';
@@ -104,7 +104,7 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
       const cf = model.config;
       return `DNABERT masked LM (${cf.num_hidden_layers} layers × ${cf.hidden_size}, ${cf.num_attention_heads} heads, FFN ${cf.intermediate_size}; ${model.size().toLocaleString('en')} parameters; ${c.k}-mers, ${c.maxLen} positions)`;
     },
-    save: (dir, extra) => saveCheckpoint(model, dir, c.k, extra),
+    checkpoint: { kind: 'bert', model, k: c.k, extra: {} },
     dispose: () => model.dispose(),
   };
 }
@@ -250,7 +250,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
       tokensPerSecond: ((result.steps - (result.resumedFromStep ?? 0)) * tokensPerStep) / Math.max(result.seconds, 1e-9),
     };
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
-    await adapter.save(spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
+    await saveModel(adapter, spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
     record.weightsSha256 = createHash('sha256').update(readFileSync(join(spec.out, 'model.safetensors'))).digest('hex');
     writeJsonAtomic(join(spec.out, RECORD_FILE), record);
     rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
