@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { tokenizeBatch } from '../lib/tokenizer.js';
+import { tokenizeBatch } from '../lib/models/tokenizer.js';
 import { seededRng } from '../lib/random.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { randomDna } from '../test/helpers.js';

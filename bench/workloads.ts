@@ -1,8 +1,8 @@
 /** The training workloads `make bench` measures (shapes as in the performance goals). */
 import * as tf from '@tensorflow/tfjs';
-import { BertClassifier, BertMaskedLM, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/dnabert.js';
-import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
-import { AdamW } from '../lib/optim.js';
+import { BertClassifier, BertMaskedLM, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/models/dnabert.js';
+import { CnnClassifier, cnnConfig } from '../lib/models/cnn.js';
+import { AdamW } from '../lib/training/optim.js';
 
 export const WORKLOADS = {
   cnn: { batch: 32, seqLen: 251, what: 'CNN, batch 32, 251 bp' },

@@ -6,7 +6,7 @@
  * Where the authors' training code (run.py / training.py) and the paper's text disagree, the default
  * follows the code and the comment says so.
  */
-import type { CnnLoss } from './cnn.js';
+import type { CnnLoss } from './models/cnn.js';
 
 export const MODELS = ['cnn', 'dnabert-random', 'dnabert-pretrained'] as const;
 export type ModelName = (typeof MODELS)[number];

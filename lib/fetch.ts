@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'nod
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { progress } from './progress.js';
+import { progress } from './training/progress.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, url: string, statusText: string) {

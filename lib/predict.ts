@@ -14,7 +14,7 @@
  * down to the columns of the output.
  */
 import { SequenceError } from './data/dna.js';
-import { bertAdapter, cnnAdapter, disposeBatch, makeBatch, type ModelAdapter } from './models.js';
+import { bertAdapter, cnnAdapter, disposeBatch, makeBatch, type ModelAdapter } from './models/adapters.js';
 import { bertClassifierFromFiles, type TorchReader } from './checkpoint/bert.js';
 import { cnnFromFiles, isCnnModel } from './checkpoint/cnn.js';
 import type { ModelFiles } from './checkpoint/files.js';

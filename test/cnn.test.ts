@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { nativeSkip } from './helpers.js';
-import { CnnClassifier, cnnConfig, cnnInputLength, cnnParamDefs, cnnTokenize, flattenSize, toTorchLayout } from '../lib/cnn.js';
+import { CnnClassifier, cnnConfig, cnnInputLength, cnnParamDefs, cnnTokenize, flattenSize, toTorchLayout } from '../lib/models/cnn.js';
 import { parseSafetensors } from '../lib/checkpoint/safetensors.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { selectBackend } from '../lib/backend.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { seededRng } from '../lib/random.js';
 import { parseSafetensors } from '../lib/checkpoint/safetensors.js';
-import type { ParamSpec } from '../lib/dnabert.js';
+import type { ParamSpec } from '../lib/models/dnabert.js';
 
 export function tempDir(prefix = 'dnabert-test-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

@@ -1,15 +1,15 @@
 /**
  * The native path against the composed TensorFlow.js path: every native kernel and fused op, value
  * and gradient, on the `native` backend versus the same function on the JavaScript `cpu` backend
- * (where lib/ops.ts composes ordinary ops). Shapes cover transposes, broadcast batch dimensions, odd
+ * (where lib/models/ops.ts composes ordinary ops). Shapes cover transposes, broadcast batch dimensions, odd
  * sizes and empty tensors.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
-import * as ops from '../lib/ops.js';
-import { AdamW } from '../lib/optim.js';
+import * as ops from '../lib/models/ops.js';
+import { AdamW } from '../lib/training/optim.js';
 import { maskLayout } from '../lib/native/ops.js';
 import { collapse } from '../lib/native/backend.js';
 import { seededRng, shuffleInPlace } from '../lib/random.js';

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { embedding, gelu, layerNorm, linear, maskedSoftmax, softmaxCrossEntropy } from '../lib/ops.js';
+import { embedding, gelu, layerNorm, linear, maskedSoftmax, softmaxCrossEntropy } from '../lib/models/ops.js';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, clipByGlobalNorm, decaysWeight, linearWarmupDecay } from '../lib/optim.js';
+import { AdamW, clipByGlobalNorm, decaysWeight, linearWarmupDecay } from '../lib/training/optim.js';
 
 before(async () => {
   await tf.setBackend('cpu');

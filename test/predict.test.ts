@@ -8,7 +8,7 @@ import { encodeForPrediction, loadPredictor, modelScorer, scan, windowStarts, ty
 import { memoryFiles } from '../lib/checkpoint/files.js';
 import { fastaRecords } from '../lib/data/fasta-records.js';
 import { readFasta } from '../lib/data/fasta.js';
-import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
+import { CnnClassifier, cnnConfig } from '../lib/models/cnn.js';
 import { saveCnn } from '../lib/checkpoint/save.js';
 import { selectBackend } from '../lib/backend.js';
 import { seededRng } from '../lib/random.js';
@@ -119,7 +119,7 @@ test('a saved CNN predicts from a TSV like the model in memory', async () => {
     writeFileSync(join(t.path, 'in.tsv'), 'id\tsequence\n' + seqs.map((s, i) => `s${i}\t${s}`).join('\n') + '\n');
     await predict({ model: dir, input: join(t.path, 'in.tsv'), output: join(t.path, 'o.tsv'), quiet: true });
     const rows = readTsv(join(t.path, 'o.tsv'));
-    const { cnnTokenize } = await import('../lib/cnn.js');
+    const { cnnTokenize } = await import('../lib/models/cnn.js');
     const ids = tf.tensor2d(cnnTokenize(seqs.map((s) => encodeForPrediction(s, 'x')), 62), [5, 62], 'int32');
     const probs = await tf.sigmoid(model.forward(ids)).data();
     rows.forEach((r, i) => assert.ok(Math.abs(Number(r.prob) - probs[i]) < 1e-5, `${r.id}: ${r.prob} vs ${probs[i]}`));

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { confusionFigure, figureHtml, table2Figure, validationCurvesFigure } from '../lib/plots.js';
-import { frameHtml, runsFrame, tokenizationExample } from '../lib/report.js';
-import { table2, table2Markdown, table2Rows } from '../lib/aggregate.js';
+import { confusionFigure, figureHtml, table2Figure, validationCurvesFigure } from '../lib/report/plots.js';
+import { frameHtml, runsFrame, tokenizationExample } from '../lib/report/tables.js';
+import { table2, table2Markdown, table2Rows } from '../lib/report/aggregate.js';
 import { PAPER_DATASETS } from '../lib/data/registry.js';
-import { PAPER_TABLE2 } from '../lib/paper.js';
+import { PAPER_TABLE2 } from '../lib/report/paper.js';
 import { resolveProfile } from '../lib/config.js';
-import type { RunRecord } from '../lib/runner.js';
+import type { RunRecord } from '../lib/training/runner.js';
 
 function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
   return {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecords } from '../lib/aggregate.js';
+import { readRecords } from '../lib/report/aggregate.js';
 
 /** An absolute file path (/a/b…), not part of a URL, a relative path or a fraction like "70% / 30%". */
 const ABSOLUTE = /(?<![\w:/.~-])\/(?:[\w.+@-]+\/)+[\w.+@-]+/;

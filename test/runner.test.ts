@@ -2,18 +2,18 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { armOf, recordPath, runExperiment, type RunRecord } from '../lib/runner.js';
+import { armOf, recordPath, runExperiment, type RunRecord } from '../lib/training/runner.js';
 import { pretrain } from '../lib/pretrain/pretrain.js';
 import { createHash } from 'node:crypto';
 import { cpSync } from 'node:fs';
-import { armLabel, armModel, armsOf, compareArms, meanStd, table2, table2Csv, table2Markdown } from '../lib/aggregate.js';
+import { armLabel, armModel, armsOf, compareArms, meanStd, table2, table2Csv, table2Markdown } from '../lib/report/aggregate.js';
 import { merge, resolveProfile } from '../lib/config.js';
 import { seededRng } from '../lib/random.js';
 import { selectBackend } from '../lib/backend.js';
 import { randomDna, tempDir } from './helpers.js';
 import { contentSha256 } from '../lib/data/readers.js';
-import { estimateMatrix, formatEstimate } from '../lib/estimate.js';
-import { stepsPerEpoch } from '../lib/train.js';
+import { estimateMatrix, formatEstimate } from '../lib/training/estimate.js';
+import { stepsPerEpoch } from '../lib/training/train.js';
 
 const FIX = new URL('./fixtures/bert/tiny/', import.meta.url).pathname;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { CLS_ID, PAD_ID, SEP_ID, UNK_ID, authorsMaxLen, kmerId, kmerVocab, tokenize, tokenizeBatch, vocabFileText } from '../lib/tokenizer.js';
+import { CLS_ID, PAD_ID, SEP_ID, UNK_ID, authorsMaxLen, kmerId, kmerVocab, tokenize, tokenizeBatch, vocabFileText } from '../lib/models/tokenizer.js';
 import { encodeDna } from '../lib/data/dna.js';
 
 test('the generated 6-mer vocab is byte-identical to DNABERT vocab.txt (sha256 pinned)', () => {

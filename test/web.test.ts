@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildPage } from '../web/build.js';
 import { serveStatic } from '../web/serve.js';
 import { predict } from '../lib/cli/predict.js';
-import { CnnClassifier, cnnConfig } from '../lib/cnn.js';
+import { CnnClassifier, cnnConfig } from '../lib/models/cnn.js';
 import { saveCnn } from '../lib/checkpoint/save.js';
 import { selectBackend } from '../lib/backend.js';
 import { seededRng } from '../lib/random.js';

@@ -1,7 +1,7 @@
 /**
  * DNABERT checkpoints in Hugging Face layout — `config.json`, `vocab.txt`, and `model.safetensors`
  * and/or `pytorch_model.bin` — read from their files wherever they are (lib/checkpoint/files.ts), into
- * either head of lib/dnabert.ts. No Node APIs: the browser page loads models with it too; Node's
+ * either head of lib/models/dnabert.ts. No Node APIs: the browser page loads models with it too; Node's
  * folder loading and saving are in lib/checkpoint/hf.ts.
  *
  * Loading maps the state dict onto the model's parameters: a `bert.` prefix is added where a bare
@@ -13,8 +13,8 @@
  * missing, unexpected or mis-shaped key is an error listing them all.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BertClassifier, BertMaskedLM, bertConfig, initialValue, mlmSpecs, paramSpecs, type BertConfig, type ParamSpec } from '../dnabert.js';
-import { kmerVocab } from '../tokenizer.js';
+import { BertClassifier, BertMaskedLM, bertConfig, initialValue, mlmSpecs, paramSpecs, type BertConfig, type ParamSpec } from '../models/dnabert.js';
+import { kmerVocab } from '../models/tokenizer.js';
 import { parseSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensors.js';
 import type { ModelFiles } from './files.js';

@@ -5,7 +5,7 @@
  * they are (lib/checkpoint/files.ts; no Node APIs, the browser page uses it); lib/checkpoint/save.ts
  * writes them to disk.
  */
-import { CnnClassifier, cnnConfig, cnnParamDefs, toTorchLayout } from '../cnn.js';
+import { CnnClassifier, cnnConfig, cnnParamDefs, toTorchLayout } from '../models/cnn.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 import type { ModelFiles } from './files.js';
 

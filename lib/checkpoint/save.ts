@@ -1,5 +1,5 @@
 /**
- * Saving a trained model (any adapter of lib/models.ts) as a folder `npm run predict`, the browser page
+ * Saving a trained model (any adapter of lib/models/adapters.ts) as a folder `npm run predict`, the browser page
  * and Python's `from_pretrained` load: a BERT in Hugging Face layout (lib/checkpoint/hf.ts), the CNN in
  * the project's safetensors layout (lib/checkpoint/cnn.ts). Written atomically; `extra` adds keys to
  * config.json.
@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../atomic.js';
-import type { CnnClassifier } from '../cnn.js';
-import type { ModelAdapter } from '../models.js';
+import type { CnnClassifier } from '../models/cnn.js';
+import type { ModelAdapter } from '../models/adapters.js';
 import { saveCheckpoint } from './hf.js';
 import { cnnCheckpointFiles } from './cnn.js';
 

@@ -4,10 +4,10 @@
  * with --figure its figure as .svg and .png).
  */
 import { join } from 'node:path';
-import { exportFigure } from '../export.js';
-import { table2Figure } from '../plots.js';
+import { exportFigure } from '../report/export.js';
+import { table2Figure } from '../report/plots.js';
 import { writeFileAtomic } from '../atomic.js';
-import { readRecords, table2, table2Csv, table2Markdown } from '../aggregate.js';
+import { readRecords, table2, table2Csv, table2Markdown } from '../report/aggregate.js';
 import { PROFILES, resolveProfile } from '../config.js';
 import { command, examples, Option, run } from './command.js';
 

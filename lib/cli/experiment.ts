@@ -6,8 +6,8 @@
  * `npm run aggregate`.
  */
 import { MODELS, PROFILES, type ModelName } from '../config.js';
-import { describeOutcome, parseSeeds, runExperiment } from '../runner.js';
-import { estimateMatrix, formatEstimate } from '../estimate.js';
+import { describeOutcome, parseSeeds, runExperiment } from '../training/runner.js';
+import { estimateMatrix, formatEstimate } from '../training/estimate.js';
 import { portablePath } from '../paths.js';
 import { checked, collect, command, examples, Option, run } from './command.js';
 

@@ -81,10 +81,10 @@ import { resolveProfile } from './lib/config.js';
 import { resolveDataset } from './lib/data/load.js';
 import { classStats, formatClassStats } from './lib/data/stats.js';
 import { gcFraction } from './lib/data/dna.js';
-import { parseSeeds, runMatrix, type RunRecord } from './lib/runner.js';
-import { table2 } from './lib/aggregate.js';
-import { runsFrame, frameHtml, table2Html, tokenizationExample } from './lib/report.js';
-import { plotlyLoaderHtml, figureHtml, classBalanceFigure, histogramByClass, validationCurvesFigure, confusionFigure } from './lib/plots.js';
+import { parseSeeds, runMatrix, type RunRecord } from './lib/training/runner.js';
+import { table2 } from './lib/report/aggregate.js';
+import { runsFrame, frameHtml, table2Html, tokenizationExample } from './lib/report/tables.js';
+import { plotlyLoaderHtml, figureHtml, classBalanceFigure, histogramByClass, validationCurvesFigure, confusionFigure } from './lib/report/plots.js';
 
 tslab.display.html(plotlyLoaderHtml());`),
     code(`const profile = resolveProfile(PROFILE, '${name}');
@@ -161,12 +161,12 @@ data, with its checksum); the paper's numbers are shown beside it for orientatio
 const PROFILE = process.env.PROFILE ?? 'quick';
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
-import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel } from './lib/aggregate.js';
+import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel } from './lib/report/aggregate.js';
 import { pretrainingStudy, resolveProfile } from './lib/config.js';
 import { datasetFor, PAPER_DATASETS } from './lib/data/registry.js';
-import { table2Html, frameHtml } from './lib/report.js';
-import { plotlyLoaderHtml, figureHtml, table2Figure } from './lib/plots.js';
-import { exportFigure } from './lib/export.js';
+import { table2Html, frameHtml } from './lib/report/tables.js';
+import { plotlyLoaderHtml, figureHtml, table2Figure } from './lib/report/plots.js';
+import { exportFigure } from './lib/report/export.js';
 import { DataFrame } from 'danfojs-node';
 import { writeFileAtomic } from './lib/atomic.js';
 
@@ -260,12 +260,12 @@ import { resolve } from 'node:path';
 import { selectBackend, describeBackend } from './lib/backend.js';
 import { pretrainingStudy, resolveProfile, resolvePretrainConfig } from './lib/config.js';
 import { resolveDataset } from './lib/data/load.js';
-import { parseSeeds, recordsOnly, runMatrix, type RunRecord } from './lib/runner.js';
+import { parseSeeds, recordsOnly, runMatrix, type RunRecord } from './lib/training/runner.js';
 import { runCommand } from './lib/child.js';
 import { readPretrainRecord, type PretrainRecord } from './lib/pretrain/pretrain.js';
-import { armLabel, compareArms, formatStat, table2 } from './lib/aggregate.js';
-import { frameHtml, table2Html } from './lib/report.js';
-import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure } from './lib/plots.js';
+import { armLabel, compareArms, formatStat, table2 } from './lib/report/aggregate.js';
+import { frameHtml, table2Html } from './lib/report/tables.js';
+import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure } from './lib/report/plots.js';
 import { DataFrame } from 'danfojs-node';
 
 tslab.display.html(plotlyLoaderHtml());`),

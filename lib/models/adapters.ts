@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertClassifier, BertMaskedLM } from './dnabert.js';
 import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
 import { tokenizeBatch } from './tokenizer.js';
-import { decaysWeight } from './optim.js';
+import { decaysWeight } from '../training/optim.js';
 
 /**
  * Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. Rows too

@@ -1,6 +1,6 @@
 /**
  * The paper's CNN baseline (Klimentova et al. 2020; the genomic_benchmarks package's models/torch.py at
- * the paper's time), built on lib/ops.ts:
+ * the paper's time), built on lib/models/ops.ts:
  *
  *   letters → Embedding(vocab, 100)
  *   → [Conv1d(100→16, k 8) → BatchNorm1d → ReLU → MaxPool1d(2)]

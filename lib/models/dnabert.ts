@@ -1,6 +1,6 @@
 /**
  * DNABERT: a BERT sequence classifier with Hugging Face `BertForSequenceClassification` semantics,
- * built on lib/ops.ts so it runs and trains on every TensorFlow.js backend.
+ * built on lib/models/ops.ts so it runs and trains on every TensorFlow.js backend.
  *
  *   word + position + token-type embeddings → LayerNorm → dropout
  *   → N × [self-attention (additive mask) → dense → dropout → LayerNorm(+residual)

@@ -7,7 +7,7 @@
  * checks each fused op and its gradient against the composed one here.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as fused from './native/ops.js';
+import * as fused from '../native/ops.js';
 
 /** Whether the fused native kernels run (the `native` backend is active). */
 export function usesNativeKernels(): boolean {

@@ -1,7 +1,7 @@
 /**
- * Fused versions of lib/ops.ts for the native backend: each forward pass is one native call, and each
+ * Fused versions of lib/models/ops.ts for the native backend: each forward pass is one native call, and each
  * gradient is registered with tf.customGrad and computed by one or two native calls, instead of the
- * chains of element-wise ops (and their saved intermediates) the composed versions record. lib/ops.ts
+ * chains of element-wise ops (and their saved intermediates) the composed versions record. lib/models/ops.ts
  * calls these when the native backend is active; test/native.test.ts checks each against the composed
  * version.
  */

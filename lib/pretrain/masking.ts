@@ -13,7 +13,7 @@
  * few short rows), one is drawn among its maskable tokens, so the loss is always defined; DNABERT's
  * code would produce an empty loss there.
  */
-import { CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../tokenizer.js';
+import { CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../models/tokenizer.js';
 import { seededRng } from '../random.js';
 
 export interface MaskingOptions {

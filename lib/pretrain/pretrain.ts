@@ -1,8 +1,8 @@
 /**
- * Pretraining = the training engine (lib/train.ts) with the masked-language-model head and loss.
+ * Pretraining = the training engine (lib/training/train.ts) with the masked-language-model head and loss.
  *
  * One run: a corpus (corpus.ts) → windows → tokens → DNABERT masking (masking.ts) → BertMaskedLM
- * (lib/dnabert.ts) trained with AdamW, linear warmup and decay, clipping — the engine's habits:
+ * (lib/models/dnabert.ts) trained with AdamW, linear warmup and decay, clipping — the engine's habits:
  * seeded, resumable from atomic checkpoints, progress with loss, masked-token accuracy, perplexity,
  * tokens/s and ETA. The output folder is a Hugging Face checkpoint (`config.json`, `vocab.txt`,
  * `model.safetensors`, loadable as `BertForMaskedLM` or as the start of `dnabert-pretrained`) plus
@@ -15,13 +15,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { bertConfig, BertMaskedLM } from '../dnabert.js';
+import { bertConfig, BertMaskedLM } from '../models/dnabert.js';
 import { saveModel } from '../checkpoint/save.js';
 import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
-import { linearWarmupDecay } from '../optim.js';
-import { train, type TrainResult } from '../train.js';
-import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models.js';
-import { tokenizeBatch, tokenizeInto } from '../tokenizer.js';
+import { linearWarmupDecay } from '../training/optim.js';
+import { train, type TrainResult } from '../training/train.js';
+import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
+import { tokenizeBatch, tokenizeInto } from '../models/tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { portablePath } from '../paths.js';
 import { recordedBackend, type BackendInfo } from '../backend.js';

@@ -2,7 +2,7 @@
  * The paper's Table 2: test F1 (class 1, %) as mean ± std over 5 runs. Quoted for comparison only;
  * nothing computed by this project is taken from here.
  */
-import type { ModelName } from './config.js';
+import type { ModelName } from '../config.js';
 
 export interface PaperCell {
   mean: number;

@@ -6,13 +6,13 @@
  * The figure builders are pure functions of the data, so they are tested without a browser.
  */
 import { readFileSync } from 'node:fs';
-import type { ModelName } from './config.js';
+import type { ModelName } from '../config.js';
 import { MODEL_LABELS } from './paper.js';
-import type { ClassStats } from './data/stats.js';
+import type { ClassStats } from '../data/stats.js';
 import { armLabel, armModel, armOfRecord, armsOf, cellArms, meanStd, type Table2Cell } from './aggregate.js';
-import type { PretrainRecord } from './pretrain/pretrain.js';
-import type { RunRecord } from './runner.js';
-import { projectRequire } from './resolve.js';
+import type { PretrainRecord } from '../pretrain/pretrain.js';
+import type { RunRecord } from '../training/runner.js';
+import { projectRequire } from '../resolve.js';
 
 export interface Figure {
   data: Record<string, unknown>[];

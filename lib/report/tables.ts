@@ -5,9 +5,9 @@
  */
 import { DataFrame } from 'danfojs-node';
 import { armLabel, armOfRecord, armsOf, cellArms, formatStat, type Table2Cell } from './aggregate.js';
-import type { RunRecord } from './runner.js';
-import { kmerVocab, tokenizeBatch } from './tokenizer.js';
-import { encodeDna, decodeDna } from './data/dna.js';
+import type { RunRecord } from '../training/runner.js';
+import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
+import { encodeDna, decodeDna } from '../data/dna.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '' : (100 * x).toFixed(1));

@@ -5,13 +5,13 @@
  * end a run sooner, so the figure is an upper bound.
  */
 import { performance } from 'node:perf_hooks';
-import { resolveProfile, type ModelName } from './config.js';
-import { datasetKey } from './data/load.js';
-import { PretrainedUnavailableError } from './checkpoint/hub.js';
+import { resolveProfile, type ModelName } from '../config.js';
+import { datasetKey } from '../data/load.js';
+import { PretrainedUnavailableError } from '../checkpoint/hub.js';
 import { activeBackend, armOf, buildModel, prepareData, readRecord, recordPath, rows, trainOptions } from './runner.js';
 import { predictRows, stepsPerEpoch, train } from './train.js';
-import type { LabelledRows } from './models.js';
-import { subset } from './data/dataset.js';
+import type { LabelledRows } from '../models/adapters.js';
+import { subset } from '../data/dataset.js';
 
 export interface ModelEstimate {
   model: ModelName;

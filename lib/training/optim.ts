@@ -9,8 +9,8 @@
  *   (`get_linear_schedule_with_warmup`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { usesNativeKernels } from './ops.js';
-import { adamwInPlace } from './native/ops.js';
+import { usesNativeKernels } from '../models/ops.js';
+import { adamwInPlace } from '../native/ops.js';
 
 /** Learning rate after `step` optimizer steps (the rate used for step `step + 1`, as the HF scheduler). */
 export function linearWarmupDecay(step: number, peak: number, warmup: number, total: number): number {

@@ -9,26 +9,26 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeJsonAtomic } from './atomic.js';
-import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from './backend.js';
-import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from './config.js';
-import { datasetKey, loadDataset, resolveDataPath } from './data/load.js';
-import { classCounts, type Dataset, type LabelledSequences } from './data/dataset.js';
-import { stratifiedSample, validationSplit } from './data/splits.js';
-import { BertClassifier, bertConfig } from './dnabert.js';
-import { CnnClassifier, cnnConfig, cnnInputLength } from './cnn.js';
-import { authorsMaxLen } from './tokenizer.js';
-import { loadCheckpoint } from './checkpoint/hf.js';
-import { saveModel } from './checkpoint/save.js';
-import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from './checkpoint/hub.js';
-import { readPretrainRecord } from './pretrain/pretrain.js';
-import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from './models.js';
+import { writeJsonAtomic } from '../atomic.js';
+import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from '../backend.js';
+import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from '../config.js';
+import { datasetKey, loadDataset, resolveDataPath } from '../data/load.js';
+import { classCounts, type Dataset, type LabelledSequences } from '../data/dataset.js';
+import { stratifiedSample, validationSplit } from '../data/splits.js';
+import { BertClassifier, bertConfig } from '../models/dnabert.js';
+import { CnnClassifier, cnnConfig, cnnInputLength } from '../models/cnn.js';
+import { authorsMaxLen } from '../models/tokenizer.js';
+import { loadCheckpoint } from '../checkpoint/hf.js';
+import { saveModel } from '../checkpoint/save.js';
+import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from '../checkpoint/hub.js';
+import { readPretrainRecord } from '../pretrain/pretrain.js';
+import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type TrainOptions, type TrainResult } from './train.js';
-import { evaluate, type ClassificationReport } from './metrics.js';
-import { portablePath } from './paths.js';
-import { runCommand } from './child.js';
-import { gitState } from './git.js';
+import { evaluate, type ClassificationReport } from '../metrics.js';
+import { portablePath } from '../paths.js';
+import { runCommand } from '../child.js';
+import { gitState } from '../git.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */

@@ -15,13 +15,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { disposeBatch, makeBatch, trainableOf, type LabelledRows, type ModelAdapter } from './models.js';
-import type { EngineConfig } from './config.js';
+import { disposeBatch, makeBatch, trainableOf, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
+import type { EngineConfig } from '../config.js';
 import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
-import { permutation } from './random.js';
-import { parseSafetensors, serializeSafetensors } from './checkpoint/safetensors.js';
+import { permutation } from '../random.js';
+import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensors.js';
 import { progress } from './progress.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic.js';
 
 export interface TrainOptions extends EngineConfig {
   /** Learning rate for the optimizer step after `step` completed steps. */

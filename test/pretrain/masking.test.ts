@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskTokens, spanOffsets } from '../../lib/pretrain/masking.js';
-import { tokenizeBatch, CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../../lib/tokenizer.js';
+import { tokenizeBatch, CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../../lib/models/tokenizer.js';
 import { encodeDna } from '../../lib/data/dna.js';
 import { seededRng } from '../../lib/random.js';
 import { randomDna } from '../helpers.js';

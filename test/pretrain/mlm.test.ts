@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BertMaskedLM, mlmSpecs } from '../../lib/dnabert.js';
+import { BertMaskedLM, mlmSpecs } from '../../lib/models/dnabert.js';
 import { loadCheckpoint, loadMaskedLM, saveCheckpoint } from '../../lib/checkpoint/hf.js';
 import { parseSafetensors } from '../../lib/checkpoint/safetensors.js';
 import { selectBackend } from '../../lib/backend.js';

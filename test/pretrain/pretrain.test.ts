@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { selectBackend, type BackendInfo } from '../../lib/backend.js';
 import { mlmAdapter, pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
-import { makeBatch } from '../../lib/models.js';
+import { makeBatch } from '../../lib/models/adapters.js';
 import { encodeDna } from '../../lib/data/dna.js';
 import { loadCheckpoint, loadMaskedLM } from '../../lib/checkpoint/hf.js';
 import { seededRng } from '../../lib/random.js';
