@@ -20,8 +20,8 @@ function snakemake(args: string[]): { status: number | null; out: string } {
 }
 
 /** --config values for a small run on a generated table. */
-function smokeConfig(dir: string, extra: string[]): string[] {
-  return ['--config', `datasets=["${join(dir, 'toy.tsv')}"]`, 'profile=smoke', `results=${join(dir, 'results')}`, 'notebooks=false', 'backend=cpu', ...extra];
+function smokeConfig(dir: string, extra: string[], backend = 'cpu'): string[] {
+  return ['--config', `datasets=["${join(dir, 'toy.tsv')}"]`, 'profile=smoke', `results=${join(dir, 'results')}`, 'notebooks=false', `backend=${backend}`, ...extra];
 }
 
 function writeToy(dir: string): void {
@@ -61,16 +61,17 @@ test('a local smoke run writes the records and Table 2; a second run does nothin
   const t = tempDir();
   try {
     writeToy(t.path);
-    const r = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]']));
+    // the native kernels (make setup builds them): seconds per run, where the cpu backend takes 20 s
+    const r = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]'], 'native'));
     assert.equal(r.status, 0, r.out);
     for (const seed of [1, 2]) {
       const rec = JSON.parse(readFileSync(join(t.path, 'results', 'runs', 'toy', 'smoke', 'cnn', `seed-${seed}.json`), 'utf8'));
       assert.equal(rec.status, 'done');
-      assert.equal(rec.backend.name, 'cpu');
+      assert.equal(rec.backend.name, 'native');
     }
     for (const ext of ['md', 'csv', 'svg', 'png']) assert.ok(existsSync(join(t.path, 'results', `table2-smoke.${ext}`)), `table2-smoke.${ext}`);
     assert.match(readFileSync(join(t.path, 'results', 'table2-smoke.md'), 'utf8'), /\| toy \| \d+\.\d ± \d+\.\d \|/);
-    const again = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]']));
+    const again = snakemake(smokeConfig(t.path, ['models=[cnn]', 'seeds=[1,2]'], 'native'));
     assert.equal(again.status, 0, again.out);
     assert.match(again.out, /Nothing to be done/);
   } finally {
@@ -88,7 +89,8 @@ test('a job killed mid-run leaves no record, and the rerun resumes it from its c
     const record = join(results, 'runs', 'toy', 'smoke', 'dnabert-random', 'seed-1.json');
     const child = spawn('snakemake', args, { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise<number | null>((done) => child.on('close', done));
-    // kill the run itself (as a scheduler or a failing node would) once it has written a checkpoint
+    // kill the run itself (as a scheduler or a failing node would) once it has written a checkpoint; on the
+    // cpu backend the run takes long enough to be caught between its first checkpoint and its end
     const t0 = Date.now();
     while (!existsSync(state) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 20));
     assert.ok(existsSync(state), 'the run wrote a checkpoint');

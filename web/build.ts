@@ -45,7 +45,7 @@ export function exampleFasta(n = 5): string {
   const out: string[] = [];
   for (const [c, name] of ds.classes.entries()) {
     const idx = ds.test.labels.reduce<number[]>((a, l, i) => (l === c && a.length < n ? [...a, i] : a), []);
-    for (const [j, i] of idx.entries()) out.push(`>${name}_${j + 1} ${BUNDLED[0].what}, held-out test part\n${decodeDna(ds.test.seqs[i])}`);
+    for (const [j, i] of idx.entries()) out.push(`>${name}_${j + 1} ${ds.name}, held-out test part\n${decodeDna(ds.test.seqs[i])}`);
   }
   return out.join('\n') + '\n';
 }
