@@ -160,6 +160,11 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** sha256 of a file's bytes as stored (e.g. model weights that records name). */
+export function fileSha256(path: string): string {
+  return sha256Hex(readFileSync(path));
+}
+
 /** sha256 (hex) of a file's content, decompressed first if it is gzipped. */
 export function contentSha256(path: string): string {
   return sha256Hex(readBytesMaybeGz(path));

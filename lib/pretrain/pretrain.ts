@@ -12,7 +12,6 @@
  * one batch of them at a time; validation uses fixed windows of the held-out part with fixed masks.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM } from '../models/dnabert.js';
@@ -26,6 +25,7 @@ import { writeJsonAtomic } from '../atomic.js';
 import { portablePath } from '../paths.js';
 import { recordedBackend, type BackendInfo } from '../backend.js';
 import { gitState } from '../git.js';
+import { fileSha256 } from '../data/readers.js';
 import { describeCorpus, readCorpus, tileWindows, windowSampler, type Corpus } from './corpus.js';
 import { maskTokens, type MaskingOptions } from './masking.js';
 
@@ -251,7 +251,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
     };
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
     await saveModel(adapter, spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
-    record.weightsSha256 = createHash('sha256').update(readFileSync(join(spec.out, 'model.safetensors'))).digest('hex');
+    record.weightsSha256 = fileSha256(join(spec.out, 'model.safetensors'));
     writeJsonAtomic(join(spec.out, RECORD_FILE), record);
     rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
     return { record, skipped: false };

@@ -8,13 +8,13 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import { writeJsonAtomic } from '../atomic.js';
 import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from '../backend.js';
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from '../config.js';
 import { datasetKey, loadDataset, resolveDataPath } from '../data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from '../data/dataset.js';
 import { stratifiedSample, validationSplit } from '../data/splits.js';
+import { fileSha256 } from '../data/readers.js';
 import { BertClassifier, bertConfig } from '../models/dnabert.js';
 import { CnnClassifier, cnnConfig, cnnInputLength } from '../models/cnn.js';
 import { authorsMaxLen } from '../models/tokenizer.js';
@@ -187,7 +187,7 @@ export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed' | 'pretrai
   const pretrained: PretrainedSource = {
     checkpoint: portablePath(dir),
     tag: spec.pretrained === undefined ? null : armOf(spec.model, spec.pretrained).slice(spec.model.length + 1),
-    weightsSha256: createHash('sha256').update(readFileSync(report.weightsFile)).digest('hex'),
+    weightsSha256: fileSha256(report.weightsFile),
     pretraining: pre
       ? { corpus: pre.corpus.source, corpusSha256: pre.corpus.sha256, config: pre.config.name, steps: pre.training.steps, validLoss: pre.final.validLoss, maskedAccuracy: pre.final.maskedAccuracy, commit: pre.code.commit }
       : undefined,
