@@ -6,6 +6,8 @@
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
 #   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
 #   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
+#   make torch       rebuild the torch backend's addon (torch/, against libtorch: see environment.md)
+#   make gpu-bundle  pack what bench/gpu.sh needs on a GPU machine without Node (build/gpu/)
 #   make genome      fetch the genome-wide pretraining corpus (human chrX, from a Debian package) into data/genome/
 #   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
@@ -21,7 +23,8 @@ JUPYTER     ?= /usr/bin/jupyter
 # Packages for headless notebooks (nbconvert + nbclient + a kernel client) and static figure export.
 # libopenblas-openmp-dev: BLAS (OpenMP build) for the native CPU kernels (native/), built by npm install.
 # snakemake: the workflow for clusters (workflow/; Snakemake 7 as Debian 12 ships it).
-APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-openmp-dev snakemake
+# libtorch-dev: libtorch 1.13 (CPU) for the torch backend's addon (torch/), so its tests run everywhere.
+APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-openmp-dev snakemake libtorch-dev
 # Packages for the PyTorch reference (fixtures and benchmarks only; never a runtime dependency).
 APT_REFERENCE := python3-torch libopenblas0-pthread
 
@@ -30,6 +33,7 @@ export JUPYTER_PATH := $(KERNEL_PREFIX)/share/jupyter
 NODE_STAMP := node_modules/.package-lock.json
 KERNEL_STAMP := $(KERNEL_PREFIX)/share/jupyter/kernels/tslab/kernel.json
 NATIVE_ADDON := native/build/Release/dnabert_native.node
+TORCH_ADDON := torch/build/dnabert_torch.node
 TESTS := $(sort $(wildcard test/*.test.ts test/*/*.test.ts))
 # The summary (06) runs last, so that it includes the pretraining study of 07.
 SUMMARY := notebooks/06_summary.ipynb
@@ -46,12 +50,12 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference native test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# *//'
+	@sed -n '3,13p' Makefile | sed 's/^# *//'
 
-setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP) $(NATIVE_ADDON)
+setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP) $(NATIVE_ADDON) $(TORCH_ADDON)
 
 # Install only what is missing, so a second run is a no-op.
 define apt_install
@@ -81,6 +85,19 @@ $(NATIVE_ADDON): native/binding.gyp native/blas.js $(wildcard native/src/*.cc na
 native:
 	@node native/build.js
 
+# npm ci builds the torch addon too; this rebuilds it when its sources change. A failed build does not
+# fail setup: torch/build/status.json says why (npm run backend shows it).
+$(TORCH_ADDON): torch/build.js torch/src/addon.cc | $(NODE_STAMP)
+	@node torch/build.js
+
+torch:
+	@node torch/build.js
+
+# What bench/gpu.sh needs on a GPU machine that has PyTorch but no Node: this Node binary (xz), its
+# headers, and esbuild bundles of the torch tests and the GPU benchmark (see bench/gpu.sh).
+gpu-bundle: $(NODE_STAMP)
+	node --import tsx bench/gpu-bundle.ts
+
 $(KERNEL_STAMP): $(NODE_STAMP)
 	node_modules/.bin/tslab install --python=$(SYS_PYTHON) --binary=$(CURDIR)/node_modules/.bin/tslab --prefix=$(KERNEL_PREFIX)
 	@test -f $(KERNEL_STAMP)
@@ -89,9 +106,10 @@ typecheck: $(NODE_STAMP)
 	node node_modules/typescript/bin/tsc --noEmit
 	node node_modules/typescript/bin/tsc --noEmit -p web
 
-# setup builds the native kernels, so their tests must run here (DNABERT_REQUIRE_NATIVE=0 to allow skipping)
+# setup builds the native kernels and the torch addon, so their tests must run here (DNABERT_REQUIRE_NATIVE=0,
+# DNABERT_REQUIRE_TORCH=0 to allow skipping)
 unit: $(NODE_STAMP)
-	DNABERT_REQUIRE_NATIVE=$${DNABERT_REQUIRE_NATIVE:-1} node --import tsx --test $(TESTS)
+	DNABERT_REQUIRE_NATIVE=$${DNABERT_REQUIRE_NATIVE:-1} DNABERT_REQUIRE_TORCH=$${DNABERT_REQUIRE_TORCH:-1} node --import tsx --test $(TESTS)
 
 # The node test summary comes last, so it closes the output.
 test: setup typecheck smoke unit
@@ -158,4 +176,4 @@ fixtures: setup-reference
 	$(SYS_PYTHON) test/fixtures/make_optim_fixture.py
 
 clean:
-	rm -rf node_modules .jupyter build native/build
+	rm -rf node_modules .jupyter build native/build torch/build

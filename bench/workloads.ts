@@ -12,35 +12,68 @@ export const WORKLOADS = {
 } as const;
 export type Workload = keyof typeof WORKLOADS;
 
+export interface SetupOptions {
+  /** sequences per step (default: the workload's) */
+  batch?: number;
+  /** tokens (bases for the CNN) per sequence (default: the workload's) */
+  seqLen?: number;
+  /** BERT's dropout rates (default: the configuration's, 0.1) */
+  dropout?: number;
+  /** seed of the random inputs (default 1: the same inputs on every backend) */
+  seed?: number;
+}
+
 /** A randomly initialised model of the workload on random inputs: its loss, variables and AdamW (weight decay 0.01). */
-export function trainingSetup(workload: Workload): { loss: () => tf.Scalar; vars: tf.Variable[]; opt: AdamW } {
-  const w = WORKLOADS[workload];
+export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss: () => tf.Scalar; vars: tf.Variable[]; opt: AdamW } {
+  const w = { ...WORKLOADS[workload], ...(o.batch ? { batch: o.batch } : {}), ...(o.seqLen ? { seqLen: o.seqLen } : {}) };
+  const seed = o.seed ?? 1;
+  const bert = (c: Readonly<typeof SMALL_CONFIG>) => (o.dropout === undefined ? c : { ...c, hidden_dropout_prob: o.dropout, attention_probs_dropout_prob: o.dropout });
   let loss: () => tf.Scalar;
   let vars: tf.Variable[];
   if (workload === 'cnn') {
     const model = CnnClassifier.random(cnnConfig(w.seqLen + 2), 1);
-    const ids = tf.randomUniform([w.batch, w.seqLen + 2], 3, 7, 'int32') as tf.Tensor2D;
-    const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
+    const ids = tf.randomUniform([w.batch, w.seqLen + 2], 3, 7, 'int32', seed) as tf.Tensor2D;
+    const labels = tf.randomUniform([w.batch], 0, 2, 'int32', seed + 1) as tf.Tensor1D;
     vars = model.trainable();
     loss = () => model.loss(ids, labels, { training: true });
   } else if (workload === 'mlm-small') {
     // masked positions fixed (every 7th token, ≈ 14 % as DNABERT's masking), so both frameworks do the same work
-    const model = BertMaskedLM.random(SMALL_CONFIG, 1);
-    const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32') as tf.Tensor2D;
+    const model = BertMaskedLM.random(bert(SMALL_CONFIG), 1);
+    const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32', seed) as tf.Tensor2D;
     const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
     const positions = tf.tensor1d(Array.from({ length: Math.ceil((w.batch * w.seqLen) / 7) }, (_, i) => i * 7), 'int32');
-    const targets = tf.randomUniform([positions.shape[0]], 5, 4101, 'int32') as tf.Tensor1D;
+    const targets = tf.randomUniform([positions.shape[0]], 5, 4101, 'int32', seed + 1) as tf.Tensor1D;
     vars = [...model.params.values()];
     let s = 0;
     loss = () => model.loss(ids, mask, positions, targets, { training: true, seed: s++ });
   } else {
-    const model = BertClassifier.random(workload === 'bert-base' ? DNABERT6_CONFIG : SMALL_CONFIG, 1);
-    const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32') as tf.Tensor2D;
+    const model = BertClassifier.random(bert(workload === 'bert-base' ? DNABERT6_CONFIG : SMALL_CONFIG), 1);
+    const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32', seed) as tf.Tensor2D;
     const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
-    const labels = tf.randomUniform([w.batch], 0, 2, 'int32') as tf.Tensor1D;
+    const labels = tf.randomUniform([w.batch], 0, 2, 'int32', seed + 1) as tf.Tensor1D;
     vars = [...model.params.values()];
     let s = 0;
     loss = () => model.loss(ids, mask, labels, { training: true, seed: s++ });
   }
   return { loss, vars, opt: new AdamW(vars, vars.map(() => true), { weightDecay: 0.01 }) };
+}
+
+/**
+ * Median seconds per training step (forward + backward + AdamW, the loss read back as the trainer does)
+ * over `steps` timed steps after `warmup` untimed ones; `after` runs after every step (memory sampling).
+ */
+export async function timeSteps(setup: ReturnType<typeof trainingSetup>, steps: number, warmup = 1, after?: () => void): Promise<number> {
+  const { loss, vars, opt } = setup;
+  const times: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    const { value, grads } = tf.variableGrads(loss, vars);
+    opt.apply(vars.map((v) => grads[v.name]), 1e-4);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+    if (i >= warmup) times.push((performance.now() - t0) / 1000);
+    after?.();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }

@@ -5,11 +5,13 @@
  * `DNABERT_BACKEND` names one, the first available backend in this order wins:
  *
  *   1. `tensorflow-gpu` — @tensorflow/tfjs-node-gpu (libtensorflow with CUDA)
- *   2. `tensorflow`     — @tensorflow/tfjs-node (libtensorflow on the CPU)
- *   3. `native`         — the project's native CPU kernels (native/: OpenBLAS sgemm, fused multi-threaded
+ *   2. `torch`          — the project's libtorch backend (torch/, lib/torch/) on a CUDA GPU; on the CPU it
+ *                         runs only when named (DNABERT_BACKEND=torch), since `native` is faster there
+ *   3. `tensorflow`     — @tensorflow/tfjs-node (libtensorflow on the CPU)
+ *   4. `native`         — the project's native CPU kernels (native/: OpenBLAS sgemm, fused multi-threaded
  *                         kernels) under the cpu backend; absent when the addon was not built, with the reason
- *   4. `wasm`           — @tensorflow/tfjs-backend-wasm (single-threaded WebAssembly, 4 GB heap)
- *   5. `cpu`            — the plain JavaScript backend of @tensorflow/tfjs (always available)
+ *   5. `wasm`           — @tensorflow/tfjs-backend-wasm (single-threaded WebAssembly, 4 GB heap)
+ *   6. `cpu`            — the plain JavaScript backend of @tensorflow/tfjs (always available)
  *
  * A backend that was asked for by name and cannot be used is an error, never a silent fallback.
  * The result says which backend runs, on which device, and why each earlier candidate was skipped,
@@ -23,7 +25,7 @@ import { projectRequire } from './resolve.js';
 
 export const BACKEND_ENV = 'DNABERT_BACKEND';
 
-export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKEND_ORDER = ['tensorflow-gpu', 'torch', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 /** Whether a backend can be used here, and if not, why (shown to the user; empty when available). */
@@ -37,8 +39,8 @@ const absent = (reason: string): Availability => ({ available: false, reason });
 
 export interface BackendCandidate {
   name: BackendName;
-  /** Cheap check: is the backend installed and loadable? Must not throw. */
-  probe(): Promise<Availability>;
+  /** Cheap check: is the backend installed and loadable (and, when picked automatically, worth picking)? Must not throw. */
+  probe(requested?: boolean): Promise<Availability>;
   /** Load, register and activate the backend; returns the device description. */
   activate(): Promise<string>;
 }
@@ -103,6 +105,39 @@ export function defaultCandidates(): BackendCandidate[] {
       name: 'tensorflow-gpu',
       probe: async () => findTfjsNodeBinding('@tensorflow/tfjs-node-gpu'),
       activate: () => activateTfjsNode('@tensorflow/tfjs-node-gpu', 'tensorflow', () => 'GPU: CUDA via libtensorflow'),
+    },
+    {
+      name: 'torch',
+      probe: async (requested) => {
+        const { loadTorchAddon, buildStatus } = await import('./torch/addon.js');
+        // picked automatically only on a GPU: a CPU build is not even loaded (native is faster there)
+        if (!requested) {
+          const { findProjectRoot } = await import('./paths.js');
+          const root = findProjectRoot();
+          const status = root ? buildStatus(root) : null;
+          if (status?.ok && !status.cuda) return absent('a CPU build of libtorch: on the CPU the torch backend runs only when named (DNABERT_BACKEND=torch)');
+        }
+        const { addon, reason } = loadTorchAddon();
+        if (!addon) return absent(reason);
+        const { torchOptions } = await import('./torch/device.js');
+        try {
+          const o = torchOptions(addon);
+          if (!requested && o.device !== 'cuda') return absent('no CUDA device for libtorch; on the CPU the torch backend runs only when named (DNABERT_BACKEND=torch)');
+        } catch (err) {
+          return absent((err as Error).message);
+        }
+        return AVAILABLE;
+      },
+      activate: async () => {
+        const { registerTorchBackend, TORCH_BACKEND } = await import('./torch/backend.js');
+        const { torchOptions, describeTorch } = await import('./torch/device.js');
+        const { torchAddon } = await import('./torch/addon.js');
+        const o = torchOptions(torchAddon());
+        const backend = registerTorchBackend(o);
+        if (!(await tf.setBackend(TORCH_BACKEND))) throw new Error('the torch backend failed to initialise');
+        await tf.ready();
+        return describeTorch(backend.addon, o);
+      },
     },
     {
       name: 'tensorflow',
@@ -199,14 +234,14 @@ async function pickBackend(opts: SelectOptions): Promise<BackendInfo> {
     }
     const cand = candidates.find((c) => c.name === raw);
     if (!cand) throw new BackendUnavailableError(raw, 'no such candidate is registered');
-    const avail = await cand.probe();
+    const avail = await cand.probe(true);
     if (!avail.available) throw new BackendUnavailableError(raw, avail.reason);
     const device = await cand.activate();
     return { name: cand.name, tfjsBackend: tf.getBackend(), device, requested: true, skipped: [], tfjsVersion };
   }
   const skipped: { name: BackendName; reason: string }[] = [];
   for (const cand of candidates) {
-    const avail = await cand.probe();
+    const avail = await cand.probe(false);
     if (!avail.available) {
       skipped.push({ name: cand.name, reason: avail.reason });
       continue;

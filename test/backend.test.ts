@@ -28,17 +28,18 @@ function fakes(available: Partial<Record<BackendName, boolean>>, activated: Back
 test('the real candidates come in the documented priority order', () => {
   assert.deepEqual(
     defaultCandidates().map((c) => c.name),
-    ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'],
+    ['tensorflow-gpu', 'torch', 'tensorflow', 'native', 'wasm', 'cpu'],
   );
 });
 
 test('automatic selection takes the first available backend and reports what it skipped', async () => {
   const table: [Partial<Record<BackendName, boolean>>, BackendName, BackendName[]][] = [
-    [{ 'tensorflow-gpu': true, tensorflow: true, cpu: true }, 'tensorflow-gpu', []],
-    [{ tensorflow: true, wasm: true, cpu: true }, 'tensorflow', ['tensorflow-gpu']],
-    [{ native: true, wasm: true, cpu: true }, 'native', ['tensorflow-gpu', 'tensorflow']],
-    [{ wasm: true, cpu: true }, 'wasm', ['tensorflow-gpu', 'tensorflow', 'native']],
-    [{ cpu: true }, 'cpu', ['tensorflow-gpu', 'tensorflow', 'native', 'wasm']],
+    [{ 'tensorflow-gpu': true, torch: true, tensorflow: true, cpu: true }, 'tensorflow-gpu', []],
+    [{ torch: true, tensorflow: true, native: true, cpu: true }, 'torch', ['tensorflow-gpu']],
+    [{ tensorflow: true, wasm: true, cpu: true }, 'tensorflow', ['tensorflow-gpu', 'torch']],
+    [{ native: true, wasm: true, cpu: true }, 'native', ['tensorflow-gpu', 'torch', 'tensorflow']],
+    [{ wasm: true, cpu: true }, 'wasm', ['tensorflow-gpu', 'torch', 'tensorflow', 'native']],
+    [{ cpu: true }, 'cpu', ['tensorflow-gpu', 'torch', 'tensorflow', 'native', 'wasm']],
   ];
   for (const [avail, want, skipped] of table) {
     const activated: BackendName[] = [];
@@ -64,13 +65,13 @@ test('a named backend that is unavailable is an error naming it and the reason, 
 });
 
 test('an unknown backend name is rejected with the list of valid names', async () => {
-  await assert.rejects(selectBackend({ requested: 'cuda', candidates: fakes({ cpu: true }, []) }), /Unknown backend 'cuda'.*tensorflow-gpu, tensorflow, native, wasm, cpu/);
+  await assert.rejects(selectBackend({ requested: 'cuda', candidates: fakes({ cpu: true }, []) }), /Unknown backend 'cuda'.*tensorflow-gpu, torch, tensorflow, native, wasm, cpu/);
 });
 
 test('a backend that fails to initialise is skipped with its error', async () => {
   const activated: BackendName[] = [];
   const cands = fakes({ wasm: true, cpu: true }, activated);
-  cands[3] = { ...cands[3], activate: async () => { throw new Error('boom'); } };
+  cands[4] = { ...cands[4], activate: async () => { throw new Error('boom'); } };
   const info = await selectBackend({ requested: 'auto', candidates: cands });
   assert.equal(info.name, 'cpu');
   assert.match(info.skipped.find((s) => s.name === 'wasm')!.reason, /failed to initialise: boom/);

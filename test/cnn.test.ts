@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { nativeSkip } from './helpers.js';
+import { nativeSkip, torchSkip } from './helpers.js';
 import { CnnClassifier, cnnConfig, cnnInputLength, cnnParamDefs, cnnTokenize, flattenSize, toTorchLayout } from '../lib/models/cnn.js';
 import { parseSafetensors } from '../lib/checkpoint/safetensors.js';
 import { encodeDna } from '../lib/data/dna.js';
@@ -47,9 +47,11 @@ test('input length, flatten size and letter tokenization follow the package', ()
   assert.throws(() => flattenSize(cnnConfig(20)), /too short/);
 });
 
+// the torch addon loads first: see lib/torch/addon.ts on one OpenBLAS per process
+const skipTorch = await torchSkip();
 const skipNative = await nativeSkip();
-for (const backend of ['cpu', 'wasm', 'native'] as const) {
-  const opts = { skip: backend === 'native' ? skipNative : false };
+for (const backend of ['cpu', 'wasm', 'native', 'torch'] as const) {
+  const opts = { skip: backend === 'native' ? skipNative : backend === 'torch' ? skipTorch : false };
   test(`[${backend}] CNN parity with PyTorch: eval logits, training loss, BatchNorm running statistics, gradients`, opts, async () => {
     await selectBackend({ requested: backend });
     const model = CnnClassifier.fromTorch(cnnConfig(ref.input_len), torchWeights);

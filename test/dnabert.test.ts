@@ -8,7 +8,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../lib/checkpoi
 import { parseSafetensors, serializeSafetensors } from '../lib/checkpoint/safetensors.js';
 import { tokenizeBatch } from '../lib/models/tokenizer.js';
 import { encodeDna } from '../lib/data/dna.js';
-import { assertGradsMatch, tempDir, nativeSkip } from './helpers.js';
+import { assertGradsMatch, tempDir, nativeSkip, torchSkip } from './helpers.js';
 import { selectBackend } from '../lib/backend.js';
 
 const FIX = new URL('./fixtures/bert/', import.meta.url).pathname;
@@ -67,9 +67,11 @@ test('our tokenizer gives the token ids the PyTorch reference computed independe
   assert.ok(ref.attention_mask.flat().includes(0), 'the reference batch has padding');
 });
 
+// the torch addon loads first: see lib/torch/addon.ts on one OpenBLAS per process
+const skipTorch = await torchSkip();
 const skipNative = await nativeSkip();
-for (const backend of ['cpu', 'wasm', 'native'] as const) {
-  const opts = { skip: backend === 'native' ? skipNative : false };
+for (const backend of ['cpu', 'wasm', 'native', 'torch'] as const) {
+  const opts = { skip: backend === 'native' ? skipNative : backend === 'torch' ? skipTorch : false };
   test(`[${backend}] parity with PyTorch: safetensors checkpoint, hidden states, pooled output and logits ≤ 1e-4`, opts, async () => {
     await selectBackend({ requested: backend });
     const { model, report } = await loadCheckpoint(join(FIX, 'tiny'));

@@ -93,6 +93,18 @@ export async function nativeSkip(): Promise<string | false> {
 }
 
 /**
+ * Why the torch backend's tests are skipped, or false when they run. `make setup` builds the addon
+ * (against Debian's libtorch-dev), so `make test` requires it (DNABERT_REQUIRE_TORCH=1).
+ */
+export async function torchSkip(): Promise<string | false> {
+  const { loadTorchAddon } = await import('../lib/torch/addon.js');
+  const { addon, reason } = loadTorchAddon();
+  if (addon) return false;
+  if (process.env.DNABERT_REQUIRE_TORCH === '1') throw new Error(`torch backend required (DNABERT_REQUIRE_TORCH=1) but unavailable: ${reason}`);
+  return `torch backend unavailable: ${reason}`;
+}
+
+/**
  * Gradients (tfjs, by variable name) against a PyTorch reference (safetensors, by HF name): one for
  * every reference gradient, each within 1e-3 of its own scale. Gradients that are zero in exact
  * arithmetic (the attention key bias: softmax is invariant to it) are rounding noise on both sides, so

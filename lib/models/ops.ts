@@ -2,14 +2,38 @@
  * The small set of neural-network operations DNABERT and the CNN are built from.
  *
  * Each is written here once, composed from ordinary TensorFlow.js ops, so it runs and differentiates
- * on every backend. When the `native` backend is active, the fused kernels of lib/native/ops.ts
- * (one native pass forward, one backward) compute the same functions instead; test/native.test.ts
- * checks each fused op and its gradient against the composed one here.
+ * on every backend. When the `native` or the `torch` backend is active, that backend's fused kernels
+ * (lib/native/ops.ts: one native pass forward, one backward; lib/torch/ops.ts: one ATen call each way)
+ * compute the same functions instead; test/native.test.ts and test/torch.test.ts check each fused op
+ * and its gradient against the composed one here.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as fused from '../native/ops.js';
+import * as nativeOps from '../native/ops.js';
+import * as torchOps from '../torch/ops.js';
 
-/** Whether the fused native kernels run (the `native` backend is active). */
+/** What a backend's fused kernels provide (a null result: that case is composed from ordinary ops). */
+export interface FusedKernels {
+  linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D;
+  layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor;
+  gelu(x: tf.Tensor): tf.Tensor;
+  maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor | null;
+  dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor;
+  selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, rate: number, seed?: number): tf.Tensor3D | null;
+  embeddingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor;
+  conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
+  embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
+  maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D;
+  batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
+}
+
+const FUSED: Record<string, FusedKernels> = { native: nativeOps, torch: torchOps };
+
+/** The active backend's fused kernels, or null where the ops are composed. */
+export function fusedKernels(): FusedKernels | null {
+  return FUSED[tf.getBackend()] ?? null;
+}
+
+/** Whether the fused native CPU kernels run (the `native` backend is active). */
 export function usesNativeKernels(): boolean {
   return tf.getBackend() === 'native';
 }
@@ -39,9 +63,9 @@ const matMulUntransposed = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc
   };
 }) as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** a · b; on the native backend sgemm takes transposed operands directly, so tfjs's own gradient is used. */
+/** a · b; where products take transposed operands directly (native sgemm, ATen), tfjs's own gradient is used. */
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return usesNativeKernels() ? tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D) : matMulUntransposed(a, b);
+  return fusedKernels() ? tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D) : matMulUntransposed(a, b);
 }
 
 /** x[..., in] · W[in, out] + b[out]. Weights are kept in [in, out] layout (PyTorch's transposed). */
@@ -51,7 +75,8 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor
     const inDim = shape[shape.length - 1];
     const x2 = shape.length === 2 ? (x as tf.Tensor2D) : x.reshape([-1, inDim]) as tf.Tensor2D;
     let y: tf.Tensor;
-    if (usesNativeKernels()) y = fused.linear2d(x2, w, b);
+    const fused = fusedKernels();
+    if (fused) y = fused.linear2d(x2, w, b);
     else {
       y = matMul(x2, w);
       if (b) y = tf.add(y, b);
@@ -62,7 +87,8 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor
 
 /** Layer normalisation over the last axis (biased variance, as PyTorch). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  if (usesNativeKernels()) return fused.layerNorm(x, gamma, beta, eps);
+  const fused = fusedKernels();
+  if (fused) return fused.layerNorm(x, gamma, beta, eps);
   return tf.tidy(() => {
     const axis = x.rank - 1;
     const mean = tf.mean(x, axis, true);
@@ -74,13 +100,14 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 
 /** Exact GELU, x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) — Hugging Face's "gelu". */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (usesNativeKernels()) return fused.gelu(x);
+  const fused = fusedKernels();
+  if (fused) return fused.gelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
 /** softmax(scores · scale + additiveMask) over the last axis. */
 export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor {
-  const y = usesNativeKernels() ? fused.maskedSoftmax(scores, scale, additiveMask) : null;
+  const y = fusedKernels()?.maskedSoftmax(scores, scale, additiveMask) ?? null;
   if (y) return y;
   return tf.tidy(() => {
     let s = tf.mul(scores, scale);
@@ -92,7 +119,8 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
 /** Inverted dropout; identity when not training or rate is 0. `seed` makes the mask reproducible. */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
   if (!training || rate === 0) return x;
-  if (usesNativeKernels()) return fused.dropout(x, rate, seed);
+  const fused = fusedKernels();
+  if (fused) return fused.dropout(x, rate, seed);
   return tf.dropout(x, rate, undefined, seed);
 }
 
@@ -103,7 +131,7 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: nu
  */
 export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, dropoutRate: number, training: boolean, seed?: number): tf.Tensor3D {
   const rate = training ? dropoutRate : 0;
-  const fast = usesNativeKernels() ? fused.selfAttention(q, k, v, additiveMask, heads, rate, seed) : null;
+  const fast = fusedKernels()?.selfAttention(q, k, v, additiveMask, heads, rate, seed) ?? null;
   if (fast) return fast;
   return tf.tidy(() => {
     const [B, L, HD] = q.shape;
@@ -135,7 +163,7 @@ const embeddingRows = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
 
 /** Rows of `table` at `ids` (any shape) → [...ids.shape, dim]. */
 export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
-  const rows = usesNativeKernels() ? fused.embeddingRows : embeddingRows;
+  const rows = fusedKernels()?.embeddingRows ?? embeddingRows;
   return tf.tidy(() => rows(table, ids.flatten().toInt()).reshape([...ids.shape, table.shape[1]]));
 }
 
@@ -154,7 +182,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): t
  * Exact, and differentiable on every backend without the Conv2D backprop kernels.
  */
 export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
-  if (usesNativeKernels()) return fused.conv1d(x, w, b, kernel);
+  const fused = fusedKernels();
+  if (fused) return fused.conv1d(x, w, b, kernel);
   return tf.tidy(() => {
     const [B, L, C] = x.shape;
     const O = w.shape[1];
@@ -176,13 +205,15 @@ export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: n
  * fused op that never materialises the embedded sequence (see lib/native/ops.ts).
  */
 export function embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D {
-  if (usesNativeKernels()) return fused.embeddingConv1d(ids, table, w, b, kernel);
+  const fused = fusedKernels();
+  if (fused) return fused.embeddingConv1d(ids, table, w, b, kernel);
   return tf.tidy(() => conv1d(embedding(ids, table) as tf.Tensor3D, w, b, kernel));
 }
 
 /** Max pooling over non-overlapping windows along the length axis of [B, L, C] (floor(L / size) outputs). */
 export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
-  if (usesNativeKernels()) return fused.maxPool1d(x, size);
+  const fused = fusedKernels();
+  if (fused) return fused.maxPool1d(x, size);
   return tf.tidy(() => {
     const [B, L, C] = x.shape;
     const n = Math.floor(L / size);
@@ -208,7 +239,8 @@ export function batchNorm(x: tf.Tensor3D, s: BatchNormState, training: boolean, 
       return tf.add(tf.mul(tf.div(tf.sub(x, s.runningMean), tf.sqrt(tf.add(s.runningVar, eps))), s.gamma), s.beta) as tf.Tensor3D;
     }
     const n = x.shape[0] * x.shape[1];
-    if (usesNativeKernels()) {
+    const fused = fusedKernels();
+    if (fused) {
       const r = fused.batchNormTraining(x, s.gamma, s.beta, eps);
       s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(r.mean, momentum)));
       s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(r.variance, (momentum * n) / Math.max(n - 1, 1))));

@@ -33,6 +33,11 @@ export function readAddon(root: string): { addon: NativeAddon | null; reason: st
 
 let cached: { addon: NativeAddon | null; reason: string } | null = null;
 
+/** Whether this process has loaded the native addon (and with it OpenBLAS's OpenMP build). */
+export function nativeLoaded(): boolean {
+  return Boolean(cached?.addon);
+}
+
 /** The project's addon, or null with the reason it is unavailable (cached after the first call). */
 export function loadAddon(): { addon: NativeAddon | null; reason: string } {
   if (cached) return cached;

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { usesNativeKernels } from '../models/ops.js';
 import { adamwInPlace } from '../native/ops.js';
+import { adamwAll } from '../torch/ops.js';
 
 /** Learning rate after `step` optimizer steps (the rate used for step `step + 1`, as the HF scheduler). */
 export function linearWarmupDecay(step: number, peak: number, warmup: number, total: number): number {
@@ -60,6 +61,9 @@ export class AdamW {
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
     const native = usesNativeKernels();
+    // The torch backend updates every parameter in place with multi-tensor kernels (same arithmetic as below).
+    const decays = this.vars.map((_, i) => (this.decay[i] ? this.weightDecay : 0));
+    if (tf.getBackend() === 'torch' && tf.tidy(() => adamwAll(this.vars, grads, this.m, this.v, decays, lr, b1, b2, this.eps, bc1, bc2))) return;
     tf.tidy(() => {
       this.vars.forEach((p, i) => {
         const g = grads[i];

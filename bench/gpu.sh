@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The torch backend's GPU check in one call, on a GPU machine that has PyTorch and a compiler but no Node
+# and no network. Prepare with `make gpu-bundle` (build/gpu/), send the tree with build/gpu, then run
+#   OUT=<folder> bash bench/gpu.sh
+# It unpacks Node, builds the torch addon against this machine's torch, runs the torch backend's tests and
+# the PyTorch parity tests on CUDA with TF32 off, then the GPU benchmark (bench/gpu.ts), and writes
+# everything to $OUT: gpu.log, build-status.json, tests.txt, tests-summary.txt, bench-gpu.md.
+set -u
+OUT=${OUT:-build/gpu-out}
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/gpu.log") 2>&1
+step() { echo; echo "== $(date -u +%T) $*"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"
+PY=""
+for p in python3 python /usr/bin/python3 /opt/conda/bin/python; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' >/dev/null 2>&1; then PY=$(command -v "$p"); break; fi
+done
+[ -n "$PY" ] || { echo "gpu.sh: no python with torch on this machine"; exit 1; }
+"$PY" -c 'import torch; print("python torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())'
+${CXX:-g++} --version | head -1
+
+step "node"
+mkdir -p /tmp/gpu-node/bin
+"$PY" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' build/gpu/node.xz /tmp/gpu-node/bin/node
+chmod +x /tmp/gpu-node/bin/node
+export PATH=/tmp/gpu-node/bin:$PATH
+node -v || { echo "gpu.sh: the carried Node does not run here"; exit 1; }
+
+step "build the torch addon against this machine's torch"
+rm -rf torch/build
+DNABERT_PYTHON="$PY" DNABERT_NODE_HEADERS="$PWD/build/gpu/node-include" node torch/build.js
+cp torch/build/status.json "$OUT/build-status.json"
+[ -f torch/build/dnabert_torch.node ] || { echo "gpu.sh: the addon did not build (see $OUT/build-status.json)"; exit 1; }
+
+step "tests on CUDA, TF32 off (the torch backend's kernels and fused ops; BERT and CNN parity with PyTorch)"
+cp build/gpu/tests.mjs test/gpu-tests.mjs
+DNABERT_TORCH_DEVICE=cuda DNABERT_TF32=0 DNABERT_REQUIRE_TORCH=1 timeout 300 \
+  node --test --test-name-pattern='\[torch\]' test/gpu-tests.mjs > "$OUT/tests.txt" 2>&1
+echo "tests exit status $?"
+grep -E '^not ok|^# (tests|pass|fail|skipped|duration_ms)' "$OUT/tests.txt" | grep -v '# SKIP' > "$OUT/tests-summary.txt"
+cat "$OUT/tests-summary.txt"
+
+step "benchmark: the torch backend against PyTorch eager"
+DNABERT_TORCH_DEVICE=cuda timeout 300 node build/gpu/bench.mjs --out "$OUT/bench-gpu.md" --tests "$OUT/tests-summary.txt" --python "$PY" --steps 10
+echo "bench exit status $?"
+step "done"

@@ -1,0 +1,98 @@
+/**
+ * Loading the `torch` backend's addon (torch/: an N-API addon over libtorch, built by `npm install` /
+ * `make setup` / `make torch`). When it is missing, the reason is kept for `npm run backend` to show:
+ * the build summary in torch/build/status.json, or the load error.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRequire } from '../resolve.js';
+import { findProjectRoot } from '../paths.js';
+import { nativeLoaded } from '../native/addon.js';
+
+/** An opaque tensor handle (an at::Tensor held by the addon). */
+export type Handle = { readonly __torchHandle: unique symbol };
+
+export interface TorchInfo {
+  version: string;
+  device: string;
+  config: string;
+  cudaDevices: number;
+  threads: number;
+  sdpa: boolean;
+  bf16: boolean;
+  tf32: boolean;
+  cudaMemoryStats: boolean;
+}
+
+export interface TorchAddon {
+  create(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: string): Handle;
+  read(h: Handle): Float32Array | Int32Array | Uint8Array;
+  /** [dtype, ...dims] */
+  meta(h: Handle): [string, ...number[]];
+  free(h: Handle): void;
+  /** One TensorFlow.js kernel by name (see torch/src/addon.cc). */
+  op(name: string, ...args: unknown[]): Handle | Handle[];
+  /** A fused op: [output, ...extra outputs]; recorded for `backward` when `grad`. */
+  fused(name: string, grad: boolean, ...args: unknown[]): Handle[];
+  /** Gradients of a recorded fused op's output with respect to its differentiable inputs. */
+  backward(out: Handle, dy: Handle): Handle[];
+  /** One AdamW step over all parameters in place; false when one cannot be updated in place. */
+  adamw(p: Handle[], g: Handle[], m: Handle[], v: Handle[], decays: number[], lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): boolean;
+  configure(device: 'cpu' | 'cuda', tf32: boolean, bf16: boolean, threads: number): void;
+  info(): TorchInfo;
+  memory(resetPeak?: boolean): { live: number; allocatedBytes?: number; peakBytes?: number };
+  sync(): void;
+}
+
+export interface TorchBuildStatus {
+  ok?: boolean;
+  reason?: string;
+  libtorch?: string;
+  source?: string;
+  cuda?: boolean;
+  std?: string;
+}
+
+/** The build status torch/build.js wrote under `root`, if any. */
+export function buildStatus(root: string): TorchBuildStatus | null {
+  const file = join(root, 'torch', 'build', 'status.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TorchBuildStatus) : null;
+}
+
+/** The addon under `root`, or null with the reason. */
+export function readTorchAddon(root: string): { addon: TorchAddon | null; reason: string } {
+  const file = join(root, 'torch', 'build', 'dnabert_torch.node');
+  if (!existsSync(file)) {
+    const s = buildStatus(root);
+    const why = s && !s.ok && s.reason ? `the addon was not built: ${s.reason}` : 'the addon has not been built (run make torch; see environment.md)';
+    return { addon: null, reason: why };
+  }
+  try {
+    return { addon: projectRequire(file) as TorchAddon, reason: '' };
+  } catch (err) {
+    return { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make torch)` };
+  }
+}
+
+let cached: { addon: TorchAddon | null; reason: string } | null = null;
+
+/** The project's torch addon, or null with the reason it is unavailable (cached). */
+export function loadTorchAddon(): { addon: TorchAddon | null; reason: string } {
+  if (cached) return cached;
+  const root = findProjectRoot();
+  if (!root) return (cached = { addon: null, reason: 'the project root (with torch/) was not found above the working directory (set DNABERT_PROJECT_ROOT)' });
+  // A CPU libtorch from Debian brings the system's OpenBLAS; loaded after the native addon's OpenMP build
+  // of OpenBLAS, the two copies deadlock in the first convolution. Loaded first, both share one copy.
+  const status = buildStatus(root);
+  if (nativeLoaded() && !status?.cuda) {
+    return { addon: null, reason: 'the native addon is already loaded in this process, and this CPU libtorch would bring a second OpenBLAS that deadlocks with it: load the torch backend first, or use one of the two per process' };
+  }
+  return (cached = readTorchAddon(root));
+}
+
+/** The addon; throws with the reason when it is unavailable. */
+export function torchAddon(): TorchAddon {
+  const { addon, reason } = loadTorchAddon();
+  if (!addon) throw new Error(`torch backend unavailable: ${reason}`);
+  return addon;
+}
