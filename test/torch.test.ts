@@ -7,6 +7,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
 import { TORCH_KERNELS } from '../lib/torch/backend.js';
@@ -111,4 +112,34 @@ test('[torch] no tensor handles leak over training steps', { skip }, async () =>
   assert.equal(tf.memory().numTensors, tensors, 'tfjs tensors');
   assert.equal(torchAddon().memory().live, live, 'addon handles');
   opt.dispose();
+});
+
+// needs the project's own tsx (absent from the bundle bench/gpu.sh runs)
+const skipRun = skip || (existsSync('node_modules/tsx') ? false : 'needs a full checkout with node_modules');
+test('[torch] a run through npm run experiment on torch writes a normal record naming the backend', { skip: skipRun }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tempDir } = await import('./helpers.js');
+  const t = tempDir();
+  try {
+    const run = (file: string, args: string[], env: Record<string, string> = {}) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--import', 'tsx', file, ...args], { env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    await run('test/smoke/make_table.ts', [join(t.path, 'smoke.tsv'), join(t.path, 'genome.fa.gz')]);
+    await run('lib/cli/experiment.ts', ['--dataset', join(t.path, 'smoke.tsv'), '--model', 'cnn', '--model', 'dnabert-random', '--profile', 'smoke', '--seeds', '1', '--results', join(t.path, 'results')], { DNABERT_BACKEND: 'torch' });
+    const runs = join(t.path, 'results', 'runs');
+    const files = readdirSync(runs, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    assert.equal(files.length, 2, `records: ${files.join(', ')}`);
+    for (const f of files) {
+      const r = JSON.parse(readFileSync(join(runs, f), 'utf8')) as { status: string; backend: { name: string; device: string }; test: { f1: number } };
+      assert.equal(r.status, 'done', f);
+      assert.equal(r.backend.name, 'torch', f);
+      assert.match(r.backend.device, /libtorch \d+\.\d+/, f);
+      assert.ok(Number.isFinite(r.test.f1), `${f}: test F1 ${r.test.f1}`);
+    }
+  } finally {
+    t.cleanup();
+  }
 });
