@@ -80,28 +80,26 @@ export async function serve(handler: Handler): Promise<{ url: string; close(): P
 }
 
 /**
- * For tests of the native backend: false when the addon is loaded, else the reason (the test is then
- * skipped). With DNABERT_REQUIRE_NATIVE=1 (set by `make test`, whose setup builds the addon) a
- * missing addon fails instead.
+ * For tests of a backend over a compiled addon: false when the addon loads, else the reason (the test is
+ * then skipped). With `requireVar`=1 (set by `make test`, whose setup builds both addons) a missing
+ * addon fails instead.
  */
-export async function nativeSkip(): Promise<string | false> {
-  const { loadAddon } = await import('../lib/native/addon.js');
-  const { addon, reason } = loadAddon();
-  if (addon) return false;
-  if (process.env.DNABERT_REQUIRE_NATIVE === '1') throw new Error(`native kernels required (DNABERT_REQUIRE_NATIVE=1) but unavailable: ${reason}`);
-  return `native kernels unavailable: ${reason}`;
+function addonSkip(what: string, requireVar: string, load: { addon: unknown; reason: string }): string | false {
+  if (load.addon) return false;
+  if (process.env[requireVar] === '1') throw new Error(`${what} required (${requireVar}=1) but unavailable: ${load.reason}`);
+  return `${what} unavailable: ${load.reason}`;
 }
 
-/**
- * Why the torch backend's tests are skipped, or false when they run. `make setup` builds the addon
- * (against Debian's libtorch-dev), so `make test` requires it (DNABERT_REQUIRE_TORCH=1).
- */
+/** Why the native backend's tests are skipped, or false when they run. */
+export async function nativeSkip(): Promise<string | false> {
+  const { loadAddon } = await import('../lib/native/addon.js');
+  return addonSkip('native kernels', 'DNABERT_REQUIRE_NATIVE', loadAddon());
+}
+
+/** Why the torch backend's tests are skipped (its addon is built against Debian's libtorch-dev by `make setup`), or false. */
 export async function torchSkip(): Promise<string | false> {
   const { loadTorchAddon } = await import('../lib/torch/addon.js');
-  const { addon, reason } = loadTorchAddon();
-  if (addon) return false;
-  if (process.env.DNABERT_REQUIRE_TORCH === '1') throw new Error(`torch backend required (DNABERT_REQUIRE_TORCH=1) but unavailable: ${reason}`);
-  return `torch backend unavailable: ${reason}`;
+  return addonSkip('torch backend', 'DNABERT_REQUIRE_TORCH', loadTorchAddon());
 }
 
 /**

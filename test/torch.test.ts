@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
 import { TORCH_KERNELS } from '../lib/torch/backend.js';
 import { torchAddon } from '../lib/torch/addon.js';
-import { trainingSetup, type Workload } from '../bench/workloads.js';
+import { timeSteps, trainingSetup, type Workload } from '../bench/workloads.js';
 import { clipByGlobalNorm } from '../lib/training/optim.js';
 import { nativeSkip, torchSkip } from './helpers.js';
 import { kernelSuite } from './kernel-suite.js';
@@ -99,19 +99,13 @@ test('[torch] the backend reports its device, libtorch version and precision; ba
 
 test('[torch] no tensor handles leak over training steps', { skip }, async () => {
   await selectBackend({ requested: 'torch' });
-  const { loss, vars, opt } = trainingSetup('cnn');
-  const step = async () => {
-    const { value, grads } = tf.variableGrads(loss, vars);
-    opt.apply(vars.map((v) => grads[v.name]), 1e-3);
-    await value.data();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
-  await step();
+  const setup = trainingSetup('cnn');
+  await timeSteps(setup, 1, 0);
   const live = torchAddon().memory().live, tensors = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) await step();
+  await timeSteps(setup, 3, 0);
   assert.equal(tf.memory().numTensors, tensors, 'tfjs tensors');
   assert.equal(torchAddon().memory().live, live, 'addon handles');
-  opt.dispose();
+  setup.opt.dispose();
 });
 
 // needs the project's own tsx (absent from the bundle bench/gpu.sh runs)

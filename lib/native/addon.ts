@@ -3,9 +3,8 @@
  * `npm install` / `make setup`). When the addon is missing, the reason is kept for the backend module
  * to show: the build log summary in native/build/status.json, or the load error.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRequire } from '../resolve.js';
+import { loadBuiltAddon } from '../resolve.js';
 import { findProjectRoot } from '../paths.js';
 
 import type { NativeAddon } from './codes.js';
@@ -14,21 +13,8 @@ export { UNARY, BINARY, REDUCE, type NativeAddon } from './codes.js';
 
 /** The addon under `root`, or null with the reason (build status, missing file or load error). */
 export function readAddon(root: string): { addon: NativeAddon | null; reason: string } {
-  const file = join(root, 'native', 'build', 'Release', 'dnabert_native.node');
-  if (!existsSync(file)) {
-    const status = join(root, 'native', 'build', 'status.json');
-    let why = 'the addon has not been built (run make setup, or make native)';
-    if (existsSync(status)) {
-      const s = JSON.parse(readFileSync(status, 'utf8')) as { ok?: boolean; reason?: string };
-      if (!s.ok && s.reason) why = `the addon was not built: ${s.reason}`;
-    }
-    return { addon: null, reason: why };
-  }
-  try {
-    return { addon: projectRequire(file) as NativeAddon, reason: '' };
-  } catch (err) {
-    return { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make native)` };
-  }
+  const build = join(root, 'native', 'build');
+  return loadBuiltAddon<NativeAddon>(join(build, 'Release', 'dnabert_native.node'), join(build, 'status.json'), 'the addon has not been built (run make setup, or make native)', 'rebuild with make native');
 }
 
 let cached: { addon: NativeAddon | null; reason: string } | null = null;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRequire } from '../resolve.js';
+import { loadBuiltAddon } from '../resolve.js';
 import { findProjectRoot } from '../paths.js';
 import { nativeLoaded } from '../native/addon.js';
 
@@ -59,19 +59,10 @@ export function buildStatus(root: string): TorchBuildStatus | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TorchBuildStatus) : null;
 }
 
-/** The addon under `root`, or null with the reason. */
+/** The addon under `root`, or null with the reason (build status, missing file or load error). */
 export function readTorchAddon(root: string): { addon: TorchAddon | null; reason: string } {
-  const file = join(root, 'torch', 'build', 'dnabert_torch.node');
-  if (!existsSync(file)) {
-    const s = buildStatus(root);
-    const why = s && !s.ok && s.reason ? `the addon was not built: ${s.reason}` : 'the addon has not been built (run make torch; see environment.md)';
-    return { addon: null, reason: why };
-  }
-  try {
-    return { addon: projectRequire(file) as TorchAddon, reason: '' };
-  } catch (err) {
-    return { addon: null, reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with make torch)` };
-  }
+  const build = join(root, 'torch', 'build');
+  return loadBuiltAddon<TorchAddon>(join(build, 'dnabert_torch.node'), join(build, 'status.json'), 'the addon has not been built (run make torch; see environment.md)', 'rebuild with make torch');
 }
 
 let cached: { addon: TorchAddon | null; reason: string } | null = null;

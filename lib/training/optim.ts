@@ -62,8 +62,10 @@ export class AdamW {
     const bc2 = 1 - b2 ** this.step;
     const native = usesNativeKernels();
     // The torch backend updates every parameter in place with multi-tensor kernels (same arithmetic as below).
-    const decays = this.vars.map((_, i) => (this.decay[i] ? this.weightDecay : 0));
-    if (tf.getBackend() === 'torch' && tf.tidy(() => adamwAll(this.vars, grads, this.m, this.v, decays, lr, b1, b2, this.eps, bc1, bc2))) return;
+    if (tf.getBackend() === 'torch') {
+      const decays = this.decay.map((d) => (d ? this.weightDecay : 0));
+      if (tf.tidy(() => adamwAll(this.vars, grads, this.m, this.v, decays, lr, b1, b2, this.eps, bc1, bc2))) return;
+    }
     tf.tidy(() => {
       this.vars.forEach((p, i) => {
         const g = grads[i];

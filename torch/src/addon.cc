@@ -56,22 +56,19 @@ void finalize(napi_env, void* data, void*) {
   delete h;
 }
 
-napi_value wrap(napi_env env, at::Tensor t) {
-  // JavaScript's dtypes: float32, int32, bool
-  if (t.scalar_type() == at::kLong) t = t.to(at::kInt);
-  else if (t.scalar_type() == at::kDouble || t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
-  auto* h = new Holder{std::move(t), {}, {}};
+/** A JavaScript handle owning `h` (freed with it, or earlier by `free`). */
+napi_value wrapHolder(napi_env env, Holder* h) {
   state.live++;
   napi_value out;
   napi_create_external(env, h, finalize, nullptr, &out);
   return out;
 }
 
-napi_value wrapHolder(napi_env env, Holder* h) {
-  state.live++;
-  napi_value out;
-  napi_create_external(env, h, finalize, nullptr, &out);
-  return out;
+napi_value wrap(napi_env env, at::Tensor t) {
+  // JavaScript's dtypes: float32, int32, bool
+  if (t.scalar_type() == at::kLong) t = t.to(at::kInt);
+  else if (t.scalar_type() == at::kDouble || t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  return wrapHolder(env, new Holder{std::move(t), {}, {}});
 }
 
 at::ScalarType dtypeOf(const std::string& fn, const std::string& d) {
