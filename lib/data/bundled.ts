@@ -1,8 +1,9 @@
 /**
  * Real data shipped inside the repository, so that a fresh clone trains on real DNA without network:
- * the official test split of human_nontata_promoters (Genomic Benchmarks v0), 9,034 sequences of
- * 251 bp. It is used only where the official dataset is neither present nor downloadable, as a seeded,
- * stratified train/test holdout that every run record and Table 2 names (see data/bundled/README.md).
+ * the official test splits of human_nontata_promoters (9,034 sequences of 251 bp) and
+ * human_enhancers_cohn (6,948 sequences of 500 bp), Genomic Benchmarks v0. Each is used only where
+ * its official dataset is neither present nor downloadable, as a seeded, stratified train/test
+ * holdout that every run record and Table 2 names (see data/bundled/README.md).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,13 @@ export const BUNDLED: readonly BundledTable[] = [
     sha256: 'e223768c9a846506581e702b412211d71290107b798bb1b220b10a158f591e35',
     rows: 9034,
     what: 'the official test split of human_nontata_promoters (Genomic Benchmarks v0): 9,034 sequences of 251 bp, 4,119 negative and 4,915 positive',
+  },
+  {
+    dataset: 'human_enhancers_cohn',
+    path: 'data/bundled/human_enhancers_cohn.test-split.tsv.gz',
+    sha256: '285b359415300d55b929cb67c861169f5227a40a76a1e98cd14c8a2753d12e1a',
+    rows: 6948,
+    what: 'the official test split of human_enhancers_cohn (Genomic Benchmarks v0): 6,948 sequences of 500 bp, 3,474 negative and 3,474 positive',
   },
 ];
 

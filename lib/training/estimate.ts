@@ -45,8 +45,8 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
 /** Measure each model with pending runs and scale to the profile's work; runs already done cost nothing. */
 export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; pretrained?: string; timedSteps?: number }): Promise<MatrixEstimate> {
   await activeBackend(); // time on the backend the runs will use
-  const p = resolveProfile(o.profile, o.dataset);
   const key = datasetKey(o.dataset);
+  const p = resolveProfile(o.profile, key);
   const timed = o.timedSteps ?? 2;
   const out: ModelEstimate[] = [];
   for (const model of o.models) {

@@ -212,7 +212,8 @@ export interface RunOutcome {
 export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   if (!MODELS.includes(spec.model)) throw new Error(`Unknown model '${spec.model}'. Models: ${MODELS.join(', ')}.`);
   const resultsDir = spec.resultsDir ?? 'results';
-  const p = resolveProfile(spec.profile, spec.dataset, spec.overrides);
+  const key = datasetKey(spec.dataset);
+  const p = resolveProfile(spec.profile, key, spec.overrides);
   const startedAt = new Date().toISOString();
   const be = await activeBackend();
   const base = {
@@ -227,7 +228,6 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     startedAt,
     warnings: [] as string[],
   };
-  const key = datasetKey(spec.dataset);
   const arm = armOf(spec.model, spec.pretrained);
   const path = recordPath(resultsDir, key, p.name, arm, spec.seed);
   const existing = readRecord(path);
@@ -343,7 +343,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunRecord[]> {
   if (recordsOnly()) (o.log ?? console.log)('DNABERT_RECORDS_ONLY=1: nothing is trained; showing the records there are');
   else await runCommand('experiment', experimentArgs(o, dataset, models, resultsDir), { log: o.log, env: { DNABERT_PROGRESS_EVERY: '25', ...(o.backend && o.backend !== 'auto' ? { DNABERT_BACKEND: o.backend } : {}) } });
   const key = datasetKey(o.dataset);
-  const profile = resolveProfile(o.profile, o.dataset).name;
+  const profile = resolveProfile(o.profile, key).name;
   const armFor = (m: ModelName) => (m === 'dnabert-pretrained' ? armOf(m, o.pretrained) : m);
   return models.flatMap((m) => o.seeds.map((seed) => readRecord(recordPath(resultsDir, key, profile, armFor(m), seed))).filter((r): r is RunRecord => r !== null));
 }

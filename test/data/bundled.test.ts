@@ -19,16 +19,27 @@ import { serve, tempDir, writeFolderDataset } from '../helpers.js';
 
 const NONTATA = bundledFor('human_nontata_promoters')!;
 
-test('the bundled table: recorded checksum, 9,034 real sequences of 251 bp, the official test counts', () => {
-  assert.equal(BUNDLED.length, 1);
-  const path = bundledTablePath(NONTATA);
-  const t = readTable(path);
-  assert.equal(t.sha256, NONTATA.sha256);
-  assert.equal(t.seqs.length, NONTATA.rows);
-  assert.deepEqual(t.classes, ['negative', 'positive']);
-  assert.deepEqual(classCounts(t, 2), [4119, 4915]);
-  assert.ok(t.seqs.every((s) => s.length === 251));
-  assert.equal(t.source, `table ${NONTATA.path}`);
+const COHN = bundledFor('human_enhancers_cohn')!;
+
+// Each bundled table: its checksum, the official test split's class counts and sequence length.
+const TABLES = [
+  { table: NONTATA, classes: ['negative', 'positive'], counts: [4119, 4915], length: 251 },
+  { table: COHN, classes: ['negative', 'positive'], counts: [3474, 3474], length: 500 },
+];
+
+test('the bundled tables: recorded checksums, real sequences, the official test counts and lengths', () => {
+  assert.deepEqual(BUNDLED.map((b) => b.dataset), ['human_nontata_promoters', 'human_enhancers_cohn']);
+  for (const { table, classes, counts, length } of TABLES) {
+    const path = bundledTablePath(table);
+    const t = readTable(path);
+    assert.equal(t.sha256, table.sha256);
+    assert.equal(t.seqs.length, table.rows);
+    assert.equal(counts.reduce((a, b) => a + b), table.rows);
+    assert.deepEqual(t.classes, classes);
+    assert.deepEqual(classCounts(t, 2), counts);
+    assert.ok(t.seqs.every((s) => s.length === length), `${table.path}: every sequence ${length} bp`);
+    assert.equal(t.source, `table ${table.path}`);
+  }
 });
 
 test('a missing or modified bundled table is refused, naming the file and the remedy', () => {
@@ -87,6 +98,12 @@ test('resolveDataset: offline, a dataset with bundled data trains on its labelle
     assert.equal(ds.train.seqs.length + ds.test.seqs.length, 9034);
     assert.equal(ds.test.seqs.length, Math.round(4119 * 0.3) + Math.round(4915 * 0.3));
     assert.match(ds.split, /^seeded stratified holdout of table data\/bundled\/human_nontata_promoters\.test-split\.tsv\.gz \(sha256 e223768c9a84…\): 70% train \/ 30% test \(seed 0\); not the official split$/);
+
+    const cohn = await resolveDataset('human_enhancers_cohn', { roots: [t.path], download: false });
+    assert.equal(cohn.data, bundledTablePath(COHN));
+    assert.equal(datasetKey(cohn.data!), 'human_enhancers_cohn.test-split', 'filed under the stand-in name, never the official one');
+    assert.match(cohn.notes[0], /bundled data, the official test split of human_enhancers_cohn .*sha256 285b35941530…\), split into a seeded, stratified train\/test holdout/);
+    assert.equal(cohn.dataset!.test.seqs.length, 2 * Math.round(3474 * 0.3));
 
     const none = await resolveDataset('demo_human_or_worm', { roots: [t.path], download: false });
     assert.equal(none.dataset, null);
