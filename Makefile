@@ -171,7 +171,7 @@ bench: setup setup-reference
 	node --import tsx bench/run.ts
 
 fixtures: setup-reference
-	cd test/fixtures/bert && $(SYS_PYTHON) make_bert_fixtures.py && $(SYS_PYTHON) make_mlm_fixtures.py
+	cd test/fixtures/bert && $(SYS_PYTHON) make_bert_fixtures.py && $(SYS_PYTHON) make_mlm_fixtures.py && $(SYS_PYTHON) make_legacy_fixtures.py
 	cd test/fixtures/cnn && $(SYS_PYTHON) make_cnn_fixtures.py
 	$(SYS_PYTHON) test/fixtures/make_optim_fixture.py
 

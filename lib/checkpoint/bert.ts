@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BertClassifier, BertMaskedLM, bertConfig, initialValue, mlmSpecs, paramSpecs, type BertConfig, type ParamSpec } from '../models/dnabert.js';
 import { kmerVocab } from '../models/tokenizer.js';
 import { parseSafetensors } from './safetensors.js';
-import type { RawTensor, TensorMap } from './tensors.js';
+import { memorySource, type ByteSource, type RawTensor, type TensorMap } from './tensors.js';
 import type { ModelFiles } from './files.js';
 
 export interface LoadReport {
@@ -69,14 +69,20 @@ export function checkVocab(text: string, path: string): number {
   throw new CheckpointError(`${path}: ${lines.length} tokens is not a DNABERT k-mer vocabulary (k = 3..6 has 5 + 4^k tokens)`);
 }
 
-/** Reads a PyTorch checkpoint (pytorch_model.bin) into tensors; `where` names it in errors. */
-export type TorchReader = (bytes: Uint8Array, where: string) => Promise<TensorMap>;
+/** Reads a PyTorch checkpoint (pytorch_model.bin, either torch.save format) into tensors; `src.where` names it in errors. */
+export type TorchReader = (src: ByteSource) => Promise<TensorMap>;
 
 async function readWeights(files: ModelFiles, readTorch?: TorchReader): Promise<{ tensors: TensorMap; file: string }> {
   if (files.has('model.safetensors')) return { tensors: parseSafetensors(files.bytes('model.safetensors'), files.path('model.safetensors')), file: files.path('model.safetensors') };
   if (files.has('pytorch_model.bin')) {
     if (!readTorch) throw new CheckpointError(`${files.where}: only pytorch_model.bin, which only Node reads; save the model as model.safetensors (in Python: save_pretrained(dir, safe_serialization=True))`);
-    return { tensors: await readTorch(files.bytes('pytorch_model.bin'), files.path('pytorch_model.bin')), file: files.path('pytorch_model.bin') };
+    const file = files.path('pytorch_model.bin');
+    const src = files.source?.('pytorch_model.bin') ?? memorySource(files.bytes('pytorch_model.bin'), file);
+    try {
+      return { tensors: await readTorch(src), file };
+    } finally {
+      src.close?.();
+    }
   }
   throw new CheckpointError(`${files.where}: no model.safetensors or pytorch_model.bin`);
 }

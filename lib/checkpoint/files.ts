@@ -3,6 +3,8 @@
  * or files picked, dropped or fetched in a browser (`memoryFiles`). The checkpoint readers take this,
  * so the same code loads a model in Node and on the browser page.
  */
+import type { ByteSource } from './tensors.js';
+
 export interface ModelFiles {
   /** Where the files are, for messages: a folder path, a URL or a name. */
   where: string;
@@ -11,6 +13,8 @@ export interface ModelFiles {
   has(name: string): boolean;
   text(name: string): string;
   bytes(name: string): Uint8Array;
+  /** Random access to a large file without reading it whole (files on disk); readers fall back to bytes(). */
+  source?(name: string): ByteSource;
 }
 
 /** Files held in memory, by name. */

@@ -6,7 +6,7 @@
  * `save_pretrained` does), so `BertForSequenceClassification` / `BertForMaskedLM.from_pretrained(dir)`
  * load it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic } from '../atomic.js';
 import * as tf from '@tensorflow/tfjs';
@@ -14,12 +14,32 @@ import { BertMaskedLM, mlmSpecs, paramSpecs, type BertClassifier } from '../mode
 import { vocabFileText } from '../models/tokenizer.js';
 import { serializeSafetensors } from './safetensors.js';
 import { readTorchCheckpoint } from './torch.js';
-import { bertClassifierFromFiles, bertMaskedLMFromFiles, hfConfigJson, torchShape, type LoadOptions, type LoadReport } from './bert.js';
+import { bertClassifierFromFiles, bertMaskedLMFromFiles, hfConfigJson, torchShape, type LoadOptions, type LoadReport, type TorchReader } from './bert.js';
 import type { ModelFiles } from './files.js';
+import type { ByteSource } from './tensors.js';
 
 export { CheckpointError, type LoadReport, type LoadOptions } from './bert.js';
 
-/** The files of a folder on disk. */
+/** A file on disk as a ByteSource: read where asked, never whole (close() when done). */
+export function fileSource(path: string): ByteSource {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  return {
+    where: path,
+    size,
+    readInto(position, target) {
+      let done = 0;
+      while (done < target.byteLength) {
+        const n = readSync(fd, target, done, target.byteLength - done, position + done);
+        if (n === 0) throw new Error(`${path}: ends at byte ${position + done}, ${target.byteLength - done} bytes short of what was wanted at ${position}; the file is truncated`);
+        done += n;
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** The files of a folder on disk (symbolic links followed: a Hugging Face cache snapshot links into its blobs). */
 export function dirFiles(dir: string): ModelFiles {
   return {
     where: dir,
@@ -27,11 +47,12 @@ export function dirFiles(dir: string): ModelFiles {
     has: (name) => existsSync(join(dir, name)),
     text: (name) => readFileSync(join(dir, name), 'utf8'),
     bytes: (name) => readFileSync(join(dir, name)),
+    source: (name) => fileSource(join(dir, name)),
   };
 }
 
-/** pytorch_model.bin → tensors, for the readers of lib/checkpoint/bert.ts. */
-export const torchReader = (bytes: Uint8Array, where: string) => readTorchCheckpoint(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), where);
+/** pytorch_model.bin (either torch.save format) → tensors, for the readers of lib/checkpoint/bert.ts. */
+export const torchReader: TorchReader = readTorchCheckpoint;
 
 /** Load a DNABERT classifier from a HF-layout directory. */
 export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Promise<{ model: BertClassifier; report: LoadReport }> {

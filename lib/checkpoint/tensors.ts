@@ -64,3 +64,35 @@ export function decodeBytes(bytes: Uint8Array, dtype: string, count: number, whe
 }
 
 export const BYTES_PER: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
+
+/**
+ * Random-access bytes of a file, read piece by piece, so that a large checkpoint is never held whole in
+ * memory beside the tensors decoded from it (a file on disk: lib/checkpoint/hf.ts `fileSource`).
+ */
+export interface ByteSource {
+  /** Where the bytes are, for messages. */
+  readonly where: string;
+  readonly size: number;
+  /** Fill `target` with the bytes from `position` on; an error where the file ends first. */
+  readInto(position: number, target: Uint8Array): void;
+  close?(): void;
+}
+
+/** Bytes already in memory as a ByteSource. */
+export function memorySource(bytes: Uint8Array, where: string): ByteSource {
+  return {
+    where,
+    size: bytes.byteLength,
+    readInto(position, target) {
+      if (position + target.byteLength > bytes.byteLength) throw new Error(`${where}: ends at byte ${bytes.byteLength}, ${position + target.byteLength - bytes.byteLength} bytes short of the ${target.byteLength} wanted at ${position}; the file is truncated`);
+      target.set(bytes.subarray(position, position + target.byteLength));
+    },
+  };
+}
+
+/** `length` bytes from `position` (fewer where the file ends first, when `clip`). */
+export function readBytes(src: ByteSource, position: number, length: number, clip = false): Uint8Array {
+  const out = new Uint8Array(clip ? Math.max(0, Math.min(length, src.size - position)) : length);
+  src.readInto(position, out);
+  return out;
+}

@@ -2,7 +2,8 @@
  * Download a Genomic Benchmarks dataset from its Zenodo cache (record 16605299, file
  * `<name>_v<version>.zip`) into a local root, safely:
  *
- * - the archive is written to a temporary file and checked against the announced size;
+ * - the archive is written to a temporary file and checked against the announced size (ZIP64
+ *   archives too: human_enhancers_ensembl has 154,842 files, more than a classic zip can count);
  * - it is extracted into a temporary folder, checked structurally (class folders and per-class counts
  *   against the registry) and only then moved into place with one rename;
  * - on any failure nothing half-written is left behind, and the error says what failed and how to
@@ -110,7 +111,13 @@ export async function downloadDataset(name: string, opts: DownloadOptions = {}):
     rmSync(tmpDir, { recursive: true, force: true });
   };
   try {
-    await fetchFile(url, zipPath, { resume: false, quiet: opts.quiet, label: `download ${name}` });
+    await fetchFile(url, zipPath, {
+      resume: false,
+      quiet: opts.quiet,
+      label: `download ${name}`,
+      // Zenodo answers some clients 403 or 429 ("unusual traffic"): 429 is retried after Retry-After
+      forbiddenHint: 'Zenodo refused the download (it turns away some automated clients)',
+    });
     try {
       await unzip(zipPath, tmpDir);
     } catch (e) {

@@ -7,7 +7,7 @@
  *
  * Every reader validates as it goes and fails with the file and line (or id) of the first problem.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -162,7 +162,16 @@ function sha256Hex(bytes: Uint8Array): string {
 
 /** sha256 of a file's bytes as stored (e.g. model weights that records name). */
 export function fileSha256(path: string): string {
-  return sha256Hex(readFileSync(path));
+  // in pieces: a 359 MB weights file is not read into memory whole to be hashed
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 22);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** sha256 (hex) of a file's content, decompressed first if it is gzipped. */

@@ -3,7 +3,8 @@
  *
  * Class index convention: a class's index is its position in the sorted list of class names
  * (negative = 0, positive = 1; human = 0, worm = 1; coding_seqs = 0, intergenomic_seqs = 1).
- * F1 is reported for class 1, as in the paper.
+ * F1 is reported for class 1, as in the paper. (The Python genomic_benchmarks package numbers classes
+ * in directory-listing order instead, which depends on the file system.)
  *
  * Counts come from the official interval lists. Where they were not verified for this project
  * (the four datasets the paper did not use), they are `null` rather than guessed.

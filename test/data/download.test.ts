@@ -6,6 +6,7 @@ import { downloadDataset, DownloadError, datasetUrl } from '../../lib/data/downl
 import { readFolderDataset } from '../../lib/data/readers.js';
 import { serve, tempDir, writeFolderDataset, zipFolder } from '../helpers.js';
 import { fetchFile } from '../../lib/fetch.js';
+import yazl from 'yazl';
 
 // A registry dataset whose counts are not pinned, so a small generated copy passes the structural check.
 const NAME = 'dummy_mouse_enhancers_ensembl';
@@ -119,5 +120,37 @@ test('a server that never answers is given up on after the answer timeout, leavi
   } finally {
     await srv.close();
     root.cleanup();
+  }
+});
+
+test('download: a ZIP64 archive (more than 65,535 entries, as human_enhancers_ensembl has) goes through download → unpack → verify', async () => {
+  // built in memory: 70,000 one-line sequence files in the Genomic Benchmarks layout
+  const zip = new yazl.ZipFile();
+  const counts = { train: { negative: 30_000, positive: 30_000 }, test: { negative: 5_000, positive: 5_000 } };
+  let n = 0;
+  for (const [split, classes] of Object.entries(counts)) {
+    for (const [cls, count] of Object.entries(classes)) {
+      for (let i = 0; i < count; i++) zip.addBuffer(Buffer.from('ACGT'.repeat(5) + 'ACGT'[n++ % 4]), `${NAME}/${split}/${cls}/${i}.txt`, { compress: false });
+    }
+  }
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const c of zip.outputStream) chunks.push(c as Buffer);
+  const bytes = Buffer.concat(chunks);
+  // the ZIP64 end-of-central-directory record (signature 0x06064b50) is there, and the classic record's count is saturated
+  assert.ok(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'a ZIP64 archive');
+  const eocd = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.equal(bytes.readUInt16LE(eocd + 10), 0xffff);
+  const srv = await serve((_path, res) => res.writeHead(200, { 'content-length': bytes.length }).end(bytes));
+  const root = tempDir();
+  try {
+    await downloadDataset(NAME, { root: root.path, baseUrl: srv.url, quiet: true });
+    const ds = readFolderDataset(root.path, NAME);
+    assert.equal(ds.train.seqs.length, 60_000);
+    assert.equal(ds.test.seqs.length, 10_000);
+    assert.deepEqual(leftovers(root.path), []);
+  } finally {
+    root.cleanup();
+    await srv.close();
   }
 });
