@@ -158,11 +158,13 @@ html: setup
 	node --import tsx web/check.ts $(WEB)
 	@echo "rendered: results/html/ (the scoring page: results/html/predict/; serve it with node --import tsx web/serve.ts)"
 
-# The scoring page, with the quick profile's saved CNN and small BERT (seed 1) where they exist.
+# The scoring page, with the quick profile's saved CNN and small BERT (seed 1) of each bundled dataset
+# where they exist, named <dataset>-<model> (the dataset without its .test-split suffix).
 WEB := results/html/predict
-WEB_MODELS := $(patsubst %/config.json,%,$(wildcard $(foreach m,cnn dnabert-random,results/models/human_nontata_promoters.test-split/quick/$(m)/seed-1/config.json)))
+WEB_DATASETS := human_nontata_promoters.test-split human_enhancers_cohn.test-split
+WEB_MODELS := $(patsubst %/config.json,%,$(wildcard $(foreach d,$(WEB_DATASETS),$(foreach m,cnn dnabert-random,results/models/$(d)/quick/$(m)/seed-1/config.json))))
 web: $(NODE_STAMP)
-	node --import tsx web/build.ts --out $(WEB) $(foreach d,$(WEB_MODELS),--model quick-$(word 5,$(subst /, ,$(d)))=$(d))
+	node --import tsx web/build.ts --out $(WEB) $(foreach d,$(WEB_MODELS),--model $(basename $(word 3,$(subst /, ,$(d))))-$(word 5,$(subst /, ,$(d)))=$(d))
 
 notebooks: $(NODE_STAMP)
 	node --import tsx lib/cli/notebooks.ts

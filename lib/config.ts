@@ -229,6 +229,14 @@ export function resolveProfile(name: string, dataset?: string, extra?: ProfileOv
   return { ...p, name, description: entry.description };
 }
 
+/** A profile's data caps and training lengths in one line, for notebooks (e.g. "≤ 1,440 training, …"). */
+export function describeCaps(p: Profile): string {
+  const n = (x: number | null, what: string) => (x === null ? `all ${what}` : `≤ ${x.toLocaleString('en')} ${what}`);
+  const caps = [n(p.data.maxTrain, 'training'), n(p.data.maxValid, 'validation'), n(p.data.maxTest, 'test')].join(', ');
+  const len = (c: EngineConfig) => `≤ ${c.maxEpochs} epoch${c.maxEpochs === 1 ? '' : 's'}${c.maxSteps === null ? '' : `, ≤ ${c.maxSteps} steps`}, validation every ${c.evalEvery} steps`;
+  return `sequences: ${caps} (seeded, stratified subsets where capped); CNN: ${len(p.cnn)}; DNABERT: ${len(p.dnabert)}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pretraining (masked language modelling, lib/pretrain/)
 

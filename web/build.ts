@@ -39,13 +39,18 @@ function describeModel(name: string, dir: string): string {
   return `${name}: ${what}${how ? ` (${how})` : ''}`;
 }
 
-/** Example input for the page: `n` sequences of each class of the bundled real table (its first rows), ids naming the class. */
+/**
+ * Example input for the page: `n` sequences of each class of each bundled real table (the first rows of
+ * its held-out test part; 251 and 500 bp), ids naming the dataset and the class.
+ */
 export function exampleFasta(n = 5): string {
-  const ds = loadDataset(bundledTablePath(BUNDLED[0]), { testFraction: 0.3, holdoutSeed: 0 });
   const out: string[] = [];
-  for (const [c, name] of ds.classes.entries()) {
-    const idx = ds.test.labels.reduce<number[]>((a, l, i) => (l === c && a.length < n ? [...a, i] : a), []);
-    for (const [j, i] of idx.entries()) out.push(`>${name}_${j + 1} ${ds.name}, held-out test part\n${decodeDna(ds.test.seqs[i])}`);
+  for (const b of BUNDLED) {
+    const ds = loadDataset(bundledTablePath(b), { testFraction: 0.3, holdoutSeed: 0 });
+    for (const [c, name] of ds.classes.entries()) {
+      const idx = ds.test.labels.reduce<number[]>((a, l, i) => (l === c && a.length < n ? [...a, i] : a), []);
+      for (const [j, i] of idx.entries()) out.push(`>${b.dataset}_${name}_${j + 1} ${ds.name}, held-out test part\n${decodeDna(ds.test.seqs[i])}`);
+    }
   }
   return out.join('\n') + '\n';
 }

@@ -77,7 +77,7 @@ const SAVE_MODELS = (process.env.SAVE_MODELS ?? '1') !== '0'; // keep each train
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
 import { selectBackend, describeBackend } from './lib/backend.js';
-import { resolveProfile } from './lib/config.js';
+import { describeCaps, resolveProfile } from './lib/config.js';
 import { resolveDataset } from './lib/data/load.js';
 import { classStats, formatClassStats } from './lib/data/stats.js';
 import { gcFraction } from './lib/data/dna.js';
@@ -90,7 +90,8 @@ tslab.display.html(plotlyLoaderHtml());`),
     code(`const profile = resolveProfile(PROFILE, '${name}');
 const seeds = SEEDS ? parseSeeds(SEEDS) : profile.seeds;
 let records: RunRecord[] = [];
-console.log(\`profile \${profile.name}: \${profile.description}; seeds \${seeds.join(', ')}\`);`),
+console.log(\`profile \${profile.name}: \${profile.description}; seeds \${seeds.join(', ')}\`);
+console.log(\`for ${name}: \${describeCaps(profile)}\`);`),
     code(`// The compute backend every run of this notebook uses (recorded in each run record).
 console.log(describeBackend(await selectBackend({ requested: BACKEND })));`),
     md(`## The data
