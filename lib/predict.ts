@@ -5,7 +5,9 @@
  * - A record no longer than the window is one window. A longer one is covered by windows of `window`
  *   bp every `stride` bp, the last window aligned to the record's end so every base is covered.
  * - Per record: `prob` = the maximum window probability of class 1 (a record contains an element if
- *   any window does), `prob_mean` = their mean; the predicted label is `prob ≥ 0.5`.
+ *   any window does), `prob_mean` = their mean; the predicted label is `prob ≥ 0.5`. A model of more
+ *   than two classes gives one column per class instead, `prob_<class>` = the class's mean window
+ *   probability, and the label is the most probable class.
  * - Bases: upper-cased; IUPAC ambiguity codes (R Y S W K M B D H V) count as N, so k-mers over them are
  *   [UNK] for DNABERT and N for the CNN; any other character, and empty records, are errors naming the
  *   record.
@@ -54,7 +56,10 @@ export interface WindowScore {
   id: string;
   start: number;
   end: number;
+  /** P(class 1); beyond two classes the probability of the window's most probable class. */
   prob: number;
+  /** Beyond two classes: every class's probability. */
+  probs?: number[];
   logits?: number[];
 }
 
@@ -65,9 +70,13 @@ export interface RecordScore {
   prob: number;
   probMean: number;
   label: number;
+  /** Beyond two classes: each class's mean window probability. */
+  classProbs?: number[];
   /** Logits of the first window (single-window records: the record's). */
   logits?: number[];
 }
+
+const argmax = (xs: readonly number[]): number => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
 
 export function aggregate(id: string, length: number, ws: WindowScore[]): RecordScore {
   let max = -Infinity, sum = 0;
@@ -75,11 +84,16 @@ export function aggregate(id: string, length: number, ws: WindowScore[]): Record
     max = Math.max(max, w.prob);
     sum += w.prob;
   }
-  return { id, length, windows: ws.length, prob: max, probMean: sum / ws.length, label: max >= 0.5 ? 1 : 0, logits: ws[0]?.logits };
+  const logits = ws[0]?.logits;
+  if (ws[0]?.probs) {
+    const classProbs = ws[0].probs.map((_, k) => ws.reduce((a, w) => a + w.probs![k], 0) / ws.length);
+    return { id, length, windows: ws.length, prob: max, probMean: sum / ws.length, label: argmax(classProbs), classProbs, logits };
+  }
+  return { id, length, windows: ws.length, prob: max, probMean: sum / ws.length, label: max >= 0.5 ? 1 : 0, logits };
 }
 
-/** Something that turns a batch of window sequences into P(class 1) (and optionally logits). */
-export type Scorer = (seqs: Uint8Array[]) => Promise<{ probs: Float32Array; logits?: number[][] }>;
+/** Something that turns a batch of window sequences into class probabilities (row-major [n, classes]; optionally logits). */
+export type Scorer = (seqs: Uint8Array[]) => Promise<{ probs: Float32Array; classes: number; logits?: number[][] }>;
 
 /** A scorer from a model adapter (DNABERT or CNN), in evaluation mode. */
 export function modelScorer(model: ModelAdapter, withLogits: boolean): Scorer {
@@ -92,7 +106,7 @@ export function modelScorer(model: ModelAdapter, withLogits: boolean): Scorer {
     if (withLogits) logits = await model.logits(b);
     probs.dispose();
     disposeBatch(b);
-    return { probs: p, logits };
+    return { probs: p, classes: model.classes, logits };
   };
 }
 
@@ -116,9 +130,11 @@ export async function scan(records: AsyncIterable<{ id: string; seq: string; whe
   const flush = async () => {
     if (!queue.length) return;
     const batch = queue.splice(0, queue.length);
-    const { probs, logits } = await scorer(batch.map((q) => q.seq));
+    const { probs, classes, logits } = await scorer(batch.map((q) => q.seq));
     batch.forEach((q, i) => {
-      const w: WindowScore = { id: q.rec.id, start: q.start, end: q.start + q.seq.length, prob: probs[i], logits: logits?.[i] };
+      const row = Array.from(probs.subarray(i * classes, (i + 1) * classes));
+      const multi = classes > 2;
+      const w: WindowScore = { id: q.rec.id, start: q.start, end: q.start + q.seq.length, prob: multi ? Math.max(...row) : row[classes - 1], ...(multi ? { probs: row } : {}), logits: logits?.[i] };
       q.rec.scores.push(w);
       q.rec.left--;
       o.onWindow?.(w);
@@ -147,6 +163,8 @@ export async function scan(records: AsyncIterable<{ id: string; seq: string; whe
 
 export interface Predictor {
   adapter: ModelAdapter;
+  /** Class names by index (config.json's id2label, else class_<i>). */
+  classes: string[];
   /** Longest window in bp the model takes whole. */
   window: number;
   what: string;
@@ -157,9 +175,12 @@ export interface Predictor {
  * classifier weights (a pretrained-only checkpoint is refused: it has not learnt the task).
  */
 export async function loadPredictor(files: ModelFiles, o: { maxLen?: number; readTorch?: TorchReader } = {}): Promise<Predictor> {
+  // class names for the output; a folder without config.json is refused below by the reader, with its message
+  const id2label = files.has('config.json') ? ((JSON.parse(files.text('config.json')) as { id2label?: Record<string, string> }).id2label ?? {}) : {};
+  const names = (n: number) => Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `class_${i}`);
   if (isCnnModel(files)) {
     const model = cnnFromFiles(files);
-    return { adapter: cnnAdapter(model, 'bce-logits'), window: model.config.inputLen - 2, what: `CNN from ${files.where}` };
+    return { adapter: cnnAdapter(model, 'bce-logits'), classes: names(model.config.numClasses), window: model.config.inputLen - 2, what: `CNN from ${files.where}` };
   }
   const { model, report } = await bertClassifierFromFiles(files, {}, o.readTorch);
   if (report.freshlyInitialised.length) {
@@ -169,26 +190,32 @@ export async function loadPredictor(files: ModelFiles, o: { maxLen?: number; rea
   const positions = Math.min(o.maxLen ?? model.config.max_position_embeddings, model.config.max_position_embeddings);
   return {
     adapter: bertAdapter(model, { k: report.k, maxLen: positions, attendToPadding: false }),
+    classes: names(model.config.num_labels),
     window: positions - 2 + report.k - 1,
     what: `DNABERT (${report.k}-mers, ${positions} positions) from ${files.where}`,
   };
 }
 
-/** The columns of the per-record scores (TSV), with the first window's logits if asked for. */
-export function scoreHeader(logits: boolean): string[] {
-  return ['id', 'length', 'windows', 'prob', 'prob_mean', 'label', ...(logits ? ['logits'] : [])];
+/**
+ * The columns of the per-record scores (TSV), with the first window's logits if asked for: binary
+ * models `prob` and `prob_mean` of class 1; beyond two classes `prob_<class>` for each.
+ */
+export function scoreHeader(logits: boolean, classes: readonly string[] = ['0', '1']): string[] {
+  const probs = classes.length > 2 ? classes.map((c) => `prob_${c}`) : ['prob', 'prob_mean'];
+  return ['id', 'length', 'windows', ...probs, 'label', ...(logits ? ['logits'] : [])];
 }
 
 const fmt = (x: number): string => x.toPrecision(6);
 
-/** One record's row of the scores, in the columns of scoreHeader. */
-export function scoreRow(r: RecordScore, logits: boolean): string[] {
-  const row = [r.id, r.length, r.windows, fmt(r.prob), fmt(r.probMean), r.label].map(String);
+/** One record's row of the scores, in the columns of scoreHeader (labels by class name beyond two classes). */
+export function scoreRow(r: RecordScore, logits: boolean, classes: readonly string[] = ['0', '1']): string[] {
+  const probs = r.classProbs ? r.classProbs.map(fmt) : [fmt(r.prob), fmt(r.probMean)];
+  const row = [String(r.id), String(r.length), String(r.windows), ...probs, r.classProbs ? classes[r.label] : String(r.label)];
   if (logits) row.push((r.logits ?? []).map(fmt).join(','));
   return row;
 }
 
-/** One window's line of the BED-like window scores: id, start, end, score. */
-export function windowRow(w: WindowScore): string {
-  return `${w.id}\t${w.start}\t${w.end}\t${fmt(w.prob)}`;
+/** One window's line of the BED-like window scores: id, start, end, score (beyond two classes: the most probable class's, and its name). */
+export function windowRow(w: WindowScore, classes: readonly string[] = ['0', '1']): string {
+  return `${w.id}\t${w.start}\t${w.end}\t${fmt(w.prob)}${w.probs ? `\t${classes[argmax(w.probs)]}` : ''}`;
 }

@@ -71,7 +71,7 @@ test('scanning a generated genome-like record finds a planted motif, with max an
     yield { id: 'chrT', seq, where: 'generated' };
     yield { id: 'short', seq: 'ATATAT', where: 'generated' };
   }
-  const motifScorer = async (seqs: Uint8Array[]) => ({ probs: Float32Array.from(seqs, (s) => (Buffer.from(s).toString('latin1').includes(motif) ? 1 : 0)) });
+  const motifScorer = async (seqs: Uint8Array[]) => ({ probs: Float32Array.from(seqs.flatMap((s) => (Buffer.from(s).toString('latin1').includes(motif) ? [0, 1] : [1, 0]))), classes: 2 });
   const windows: WindowScore[] = [];
   const recs: RecordScore[] = [];
   const res = await scan(records(), motifScorer, { window: 500, stride: 250, batch: 7, onWindow: (w) => windows.push(w), onRecord: (r) => recs.push(r) });

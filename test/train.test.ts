@@ -74,8 +74,9 @@ function scripted(curve: number[]): ModelAdapter & { evals: number } {
       const n = b.labels.shape[0];
       // predictRows calls evaluate once per batch; the validation set is one batch here
       const l = curve[Math.min(self.evals++, curve.length - 1)];
-      return { losses: tf.fill([n], l) as tf.Tensor1D, probs: tf.fill([n], 0.5) as tf.Tensor1D };
+      return { losses: tf.fill([n], l) as tf.Tensor1D, probs: tf.fill([n, 2], 0.5) as tf.Tensor2D };
     },
+    classes: 2,
     logits: async () => [],
     checkpoint: null,
     describe: () => 'scripted',

@@ -64,16 +64,16 @@ export async function predict(o: PredictOptions): Promise<{ records: number; bas
   const stride = o.stride ?? Math.max(1, Math.floor(window / 2));
   const out: NodeJS.WritableStream | WriteStream = o.output ? createWriteStream(o.output) : process.stdout;
   const bed = o.windows ? createWriteStream(o.windows) : null;
-  out.write(scoreHeader(!!o.logits).join('\t') + '\n');
+  out.write(scoreHeader(!!o.logits, loaded.classes).join('\t') + '\n');
   const t0 = Date.now();
   let lastReport = t0, records = 0, bases = 0;
   const result = await scan(inputRecords(o.input), modelScorer(loaded.adapter, !!o.logits), {
     window,
     stride,
     batch: o.batch ?? 32,
-    onWindow: bed ? (w: WindowScore) => void bed.write(windowRow(w) + '\n') : undefined,
+    onWindow: bed ? (w: WindowScore) => void bed.write(windowRow(w, loaded.classes) + '\n') : undefined,
     onRecord: (r: RecordScore) => {
-      out.write(scoreRow(r, !!o.logits).join('\t') + '\n');
+      out.write(scoreRow(r, !!o.logits, loaded.classes).join('\t') + '\n');
       records++;
       bases += r.length;
       const now = Date.now();

@@ -1,6 +1,6 @@
 /**
  * The three models of the paper behind one interface the trainer uses: encode sequences once into
- * fixed-width token rows, compute a loss on a batch, predict probabilities of class 1, and expose the
+ * fixed-width token rows, compute a loss on a batch, predict class probabilities, and expose the
  * named variables (for the optimizer, snapshots and checkpoints).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -38,9 +38,11 @@ export interface ModelAdapter {
   encode(seqs: readonly Uint8Array[]): Encoded;
   /** Mean loss over the batch; `seed` drives dropout in training. */
   loss(b: Batch, training: boolean, seed: number): tf.Scalar;
-  /** Per-example loss and P(class 1) in evaluation mode. */
-  evaluate(b: Batch): { losses: tf.Tensor1D; probs: tf.Tensor1D };
-  /** Raw logits in evaluation mode (DNABERT: one per class; CNN: the logit of class 1). */
+  /** Per-example loss and the probability of every class [B, C] in evaluation mode (the masked LM: [B, 1], the share of masked tokens predicted right). */
+  evaluate(b: Batch): { losses: tf.Tensor1D; probs: tf.Tensor2D };
+  /** Classes of `evaluate`'s probabilities. */
+  classes: number;
+  /** Raw logits in evaluation mode (DNABERT: one per class; CNN: the logit of class 1, or one per class beyond two). */
   logits(b: Batch): Promise<number[][]>;
   describe(): string;
   /** What a saved checkpoint of it holds (lib/checkpoint/save.ts writes it where `npm run predict` can load it); null: nothing to save. */
@@ -48,7 +50,7 @@ export interface ModelAdapter {
   dispose(): void;
 }
 
-/** Encoded rows with their labels (0/1; unused by pretraining). */
+/** Encoded rows with their labels (class indices; unused by pretraining). */
 export interface LabelledRows {
   enc: Encoded;
   labels: Int32Array;
@@ -106,9 +108,10 @@ export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: nu
         const logits = model.forward(b.ids, b.mask!).logits;
         const logp = tf.logSoftmax(logits);
         const onehot = tf.oneHot(b.labels.toInt(), logits.shape[1]);
-        return { losses: tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D, probs: tf.exp(tf.slice(logp, [0, 1], [-1, 1])).reshape([-1]) as tf.Tensor1D };
+        return { losses: tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D, probs: tf.exp(logp) as tf.Tensor2D };
       });
     },
+    classes: model.config.num_labels,
     async logits(b) {
       const l = model.forward(b.ids, b.mask!).logits;
       const out = (await l.array()) as number[][];
@@ -136,16 +139,23 @@ export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
     },
     evaluate(b) {
       return tf.tidy(() => {
+        if (model.config.numClasses !== 2) {
+          const logp = tf.logSoftmax(model.classLogits(b.ids));
+          const onehot = tf.oneHot(b.labels.toInt(), model.config.numClasses);
+          return { losses: tf.neg(tf.sum(tf.mul(onehot, logp), 1)) as tf.Tensor1D, probs: tf.exp(logp) as tf.Tensor2D };
+        }
         const logits = model.forward(b.ids);
         const y = tf.cast(b.labels, 'float32');
         // per-example BCE of the logit (the loss the default trains on)
         const losses = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))) as tf.Tensor1D;
-        return { losses, probs: tf.sigmoid(logits) as tf.Tensor1D };
+        const p1 = tf.sigmoid(logits).reshape([-1, 1]);
+        return { losses, probs: tf.concat([tf.sub(1, p1), p1], 1) as tf.Tensor2D };
       });
     },
+    classes: model.config.numClasses,
     async logits(b) {
-      const l = model.forward(b.ids);
-      const out = Array.from(await l.data(), (x) => [x]);
+      const l = model.classLogits(b.ids);
+      const out = (await l.array()) as number[][];
       l.dispose();
       return out;
     },

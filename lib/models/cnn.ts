@@ -40,6 +40,13 @@ export interface CnnConfig {
   kernel: number;
   pool: number;
   hidden: number;
+  /** Classes: 2 → one output, the logit of class 1 (BCE); more → one logit per class (softmax cross-entropy), as the package's CNN. */
+  numClasses: number;
+}
+
+/** Outputs of the last linear layer: 1 for a binary classifier, else one per class. */
+export function cnnOutputs(c: CnnConfig): number {
+  return c.numClasses === 2 ? 1 : c.numClasses;
 }
 
 /**
@@ -50,8 +57,9 @@ export function cnnInputLength(maxTrainLen: number, variableLength: boolean): nu
   return maxTrainLen + (variableLength ? 3 : 2);
 }
 
-export function cnnConfig(inputLen: number): CnnConfig {
-  return { vocabSize: CNN_VOCAB.length, embeddingDim: 100, inputLen, channels: [16, 8, 4], kernel: 8, pool: 2, hidden: 512 };
+export function cnnConfig(inputLen: number, numClasses = 2): CnnConfig {
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`a CNN classifier needs at least 2 classes, not ${numClasses}`);
+  return { vocabSize: CNN_VOCAB.length, embeddingDim: 100, inputLen, channels: [16, 8, 4], kernel: 8, pool: 2, hidden: 512, numClasses };
 }
 
 /** Length after the three conv + pool blocks, times the last channel count. */
@@ -101,8 +109,9 @@ export function cnnParamDefs(c: CnnConfig): ParamDef[] {
   const flat = flattenSize(c);
   defs.push({ name: 'lin1.weight', shape: [flat, c.hidden], torchShape: [c.hidden, flat], kind: 'linear', fanIn: flat });
   defs.push({ name: 'lin1.bias', shape: [c.hidden], torchShape: [c.hidden], kind: 'bias', fanIn: flat });
-  defs.push({ name: 'lin2.weight', shape: [c.hidden, 1], torchShape: [1, c.hidden], kind: 'linear', fanIn: c.hidden });
-  defs.push({ name: 'lin2.bias', shape: [1], torchShape: [1], kind: 'bias', fanIn: c.hidden });
+  const out = cnnOutputs(c);
+  defs.push({ name: 'lin2.weight', shape: [c.hidden, out], torchShape: [out, c.hidden], kind: 'linear', fanIn: c.hidden });
+  defs.push({ name: 'lin2.bias', shape: [out], torchShape: [out], kind: 'bias', fanIn: c.hidden });
   return defs;
 }
 
@@ -201,8 +210,17 @@ export class CnnClassifier {
     return this.params.get(name)!;
   }
 
-  /** Token ids [B, inputLen] → logits of class 1 [B]. In training mode BatchNorm updates its running statistics. */
+  /**
+   * Token ids [B, inputLen] → logits of class 1 [B] (binary), or of every class [B, C] (see
+   * `classLogits`). In training mode BatchNorm updates its running statistics.
+   */
   forward(ids: tf.Tensor2D, opts: CnnForwardOptions = {}): tf.Tensor1D {
+    if (this.config.numClasses !== 2) throw new Error(`forward gives the logit of class 1 of a binary CNN; this one has ${this.config.numClasses} classes (use classLogits)`);
+    return tf.tidy(() => this.classLogits(ids, opts).reshape([ids.shape[0]]) as tf.Tensor1D);
+  }
+
+  /** Token ids [B, inputLen] → the last layer's outputs [B, 1] (binary: the logit of class 1) or [B, C]. */
+  classLogits(ids: tf.Tensor2D, opts: CnnForwardOptions = {}): tf.Tensor2D {
     const c = this.config;
     const training = opts.training ?? false;
     if (ids.shape[1] !== c.inputLen) throw new Error(`CNN expects inputs of length ${c.inputLen}, got ${ids.shape[1]}`);
@@ -223,12 +241,21 @@ export class CnnClassifier {
       const [B] = x.shape;
       const flat = tf.transpose(x, [0, 2, 1]).reshape([B, -1]);
       const h = linear(flat, this.p('lin1.weight') as tf.Tensor2D, this.p('lin1.bias') as tf.Tensor1D);
-      return linear(h, this.p('lin2.weight') as tf.Tensor2D, this.p('lin2.bias') as tf.Tensor1D).reshape([B]) as tf.Tensor1D;
+      return linear(h, this.p('lin2.weight') as tf.Tensor2D, this.p('lin2.bias') as tf.Tensor1D) as tf.Tensor2D;
     });
   }
 
-  /** Mean loss against 0/1 labels. `double-sigmoid` is the package's paper-time behaviour. */
+  /**
+   * Mean loss against the labels: binary, BCE of the class-1 logit (`double-sigmoid` is the package's
+   * paper-time behaviour); more classes, softmax cross-entropy.
+   */
   loss(ids: tf.Tensor2D, labels: tf.Tensor1D, opts: CnnForwardOptions & { loss?: CnnLoss } = {}): tf.Scalar {
+    if (this.config.numClasses !== 2) {
+      return tf.tidy(() => {
+        const logits = this.classLogits(ids, opts);
+        return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, this.config.numClasses), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      });
+    }
     return tf.tidy(() => {
       const logits = this.forward(ids, opts);
       const y = tf.cast(labels, 'float32') as tf.Tensor1D;

@@ -95,8 +95,9 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
         counts[row]++;
       });
       const per = (x: Float32Array) => tf.tensor1d(x.map((v, i) => v / Math.max(1, counts[i])));
-      return { losses: per(sums), probs: per(hits) };
+      return { losses: per(sums), probs: per(hits).reshape([B, 1]) as tf.Tensor2D };
     },
+    classes: 1,
     logits() {
       throw new Error('a masked language model has no class logits; fine-tune it (dnabert-pretrained) to classify');
     },

@@ -55,6 +55,8 @@ export interface Table2Cell {
   splits: string[];
   /** The paper's value for the dataset the row stands for (a stand-in row shows its dataset's, for comparison). */
   paper: { mean: number; std: number } | null;
+  /** The dataset has more than two classes: `f1` is the macro-F1. */
+  macro: boolean;
 }
 
 /**
@@ -119,6 +121,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         backends: [...new Set(done.map((r) => r.backend.name))],
         splits: [...new Set(done.map((r) => r.data?.split ?? 'unknown'))],
         paper: PAPER_TABLE2[datasetFor(dataset)?.name ?? dataset]?.[model] ?? null,
+        macro: done.some((r) => r.test!.average === 'macro'),
       });
     }
   }
@@ -156,6 +159,7 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   for (const d of datasets) {
     const splits = [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))];
     for (const sp of splits) notes.push(`- ${d}: data = ${sp}`);
+    if (cells.some((c) => c.dataset === d && c.macro)) notes.push(`- ${d}: more than two classes: its F1 is the macro-F1 (the mean of every class's F1), not F1 of class 1`);
   }
   for (const c of cells) {
     const reasons = [...new Set(c.notRun.map((n) => n.reason))];

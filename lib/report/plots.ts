@@ -79,9 +79,13 @@ export function validationCurvesFigure(title: string, records: RunRecord[]): Fig
 
 /** A confusion matrix (summed over runs) as an annotated heat map. */
 export function confusionFigure(title: string, classes: string[], records: RunRecord[]): Figure {
-  const c = { tn: 0, fp: 0, fn: 0, tp: 0 };
-  for (const r of records) if (r.test) for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += r.test.confusion[k];
-  const z = [[c.tn, c.fp], [c.fn, c.tp]];
+  const z = classes.map(() => classes.map(() => 0));
+  for (const r of records) {
+    if (!r.test) continue;
+    const c = r.test.confusion;
+    const m = r.test.matrix ?? [[c.tn, c.fp], [c.fn, c.tp]];
+    m.forEach((row, i) => row.forEach((v, j) => (z[i][j] += v)));
+  }
   return {
     data: [{ type: 'heatmap', z, x: classes.map((x) => `predicted ${x}`), y: classes.map((x) => `true ${x}`), colorscale: 'Blues', showscale: false, text: z.map((row) => row.map(String)), texttemplate: '%{text}' }],
     layout: { title: { text: title }, yaxis: { autorange: 'reversed' } },

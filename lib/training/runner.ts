@@ -146,7 +146,6 @@ export interface Prepared {
 /** The run's data: the dataset, and the seeded validation split and caps of the profile. */
 export function prepareData(spec: Pick<RunSpec, 'dataset' | 'seed'>, p: Profile): Prepared {
   const ds = loadDataset(spec.dataset, { testFraction: p.data.holdoutTestFraction, holdoutSeed: p.data.holdoutSeed });
-  if (ds.classes.length !== 2) throw new Error(`${ds.name}: ${ds.classes.length} classes; the paper's models are binary classifiers`);
   // The authors split validation from train with the run's seed.
   const v = validationSplit(ds.train, { fraction: p.data.validFraction, seed: spec.seed, stratified: p.data.stratifiedValid });
   const capNote = [p.data.maxTrain && `train ≤ ${p.data.maxTrain}`, p.data.maxValid && `valid ≤ ${p.data.maxValid}`, p.data.maxTest && `test ≤ ${p.data.maxTest}`].filter(Boolean);
@@ -165,11 +164,11 @@ export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed' | 'pretrai
     const lengths = data.train.seqs.map((s) => s.length);
     const maxLen = Math.max(...lengths);
     const inputLen = cnnInputLength(maxLen, lengths.some((l) => l !== maxLen));
-    return { adapter: cnnAdapter(CnnClassifier.random(cnnConfig(inputLen), spec.seed), p.cnn.loss), config: p.cnn, warnings: [] };
+    return { adapter: cnnAdapter(CnnClassifier.random(cnnConfig(inputLen, data.ds.classes.length), spec.seed), p.cnn.loss), config: p.cnn, warnings: [] };
   }
   const c = p.dnabert;
   const maxLen = c.maxLen === 'authors' ? authorsMaxLen(data.train.seqs) : c.maxLen;
-  const randomConfig = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k }, `profile ${p.name} dnabert.architecture`);
+  const randomConfig = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k, num_labels: data.ds.classes.length }, `profile ${p.name} dnabert.architecture`);
   if (spec.model === 'dnabert-random') {
     return { adapter: bertAdapter(BertClassifier.random(randomConfig, spec.seed), { k: c.k, maxLen, attendToPadding: c.attendToPadding }), config: c, warnings: [] };
   }
@@ -177,7 +176,7 @@ export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed' | 'pretrai
   if (spec.pretrained !== undefined && !isCheckpointDir(dir)) {
     throw new Error(`${dir}: not a checkpoint folder (it needs config.json, vocab.txt and model.safetensors or pytorch_model.bin); pretrain one with npm run pretrain -- --out ${dir}, or name another folder`);
   }
-  const { model, report } = await loadCheckpoint(dir, { seed: spec.seed, numLabels: 2 });
+  const { model, report } = await loadCheckpoint(dir, { seed: spec.seed, numLabels: data.ds.classes.length });
   const warnings: string[] = [];
   const differs = (['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const).filter((key) => model.config[key] !== randomConfig[key]);
   if (differs.length) {
@@ -250,8 +249,8 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     const validRows = rows(adapter, data.valid);
     const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
     const testRows = rows(adapter, data.test);
-    const { probs } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
-    const report = evaluate(data.test.labels, probs);
+    const { probs, classes } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
+    const report = evaluate(data.test.labels, probs, classes);
     const warnings: string[] = [...built.warnings];
     if (report.singleClassPrediction !== null) {
       const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
@@ -261,7 +260,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     let savedModel: string | undefined;
     if (spec.saveModel) {
       savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
-      await saveModel(adapter, savedModel, { trained_on: key, seed: spec.seed, profile: p.name });
+      await saveModel(adapter, savedModel, { trained_on: key, seed: spec.seed, profile: p.name, id2label: Object.fromEntries(data.ds.classes.map((c, i) => [String(i), c])) });
       savedModel = portablePath(savedModel);
     }
     const record: RunRecord = {

@@ -80,10 +80,11 @@ interface TrainState {
   seconds: number;
 }
 
-/** Per-example losses and P(class 1) over a whole set, in evaluation mode. */
-export async function predictRows(model: ModelAdapter, data: LabelledRows, batchSize: number, label?: string): Promise<{ meanLoss: number; probs: Float32Array }> {
+/** Per-example losses and class probabilities over a whole set, in evaluation mode: `probs` is row-major [n, classes]. */
+export async function predictRows(model: ModelAdapter, data: LabelledRows, batchSize: number, label?: string): Promise<{ meanLoss: number; probs: Float32Array; classes: number }> {
   const n = data.enc.n;
-  const probs = new Float32Array(n);
+  const C = model.classes;
+  const probs = new Float32Array(n * C);
   let lossSum = 0;
   const bar = label ? progress(label, n, 'seq') : null;
   for (let s = 0; s < n; s += batchSize) {
@@ -91,16 +92,14 @@ export async function predictRows(model: ModelAdapter, data: LabelledRows, batch
     const b = makeBatch(data, idx);
     const { losses, probs: p } = model.evaluate(b);
     const [l, pr] = await Promise.all([losses.data(), p.data()]);
-    for (let i = 0; i < idx.length; i++) {
-      lossSum += l[i];
-      probs[s + i] = pr[i];
-    }
+    for (let i = 0; i < idx.length; i++) lossSum += l[i];
+    probs.set(pr as Float32Array, s * C);
     tf.dispose([losses, p]);
     disposeBatch(b);
     bar?.update(s + idx.length);
   }
   bar?.stop();
-  return { meanLoss: n ? lossSum / n : NaN, probs };
+  return { meanLoss: n ? lossSum / n : NaN, probs, classes: C };
 }
 
 async function snapshot(vars: Map<string, tf.Variable>): Promise<Map<string, { shape: number[]; data: Float32Array }>> {

@@ -168,7 +168,7 @@ async function runScoring(): Promise<void> {
   setState('running');
   const text = ($<HTMLTextAreaElement>('fasta')).value;
   const total = text.length;
-  const window = predictor.window;
+  const { window, classes } = predictor;
   const strideIn = Number(($<HTMLInputElement>('stride')).value);
   const stride = strideIn > 0 ? Math.floor(strideIn) : Math.max(1, Math.floor(window / 2));
   const base = modelScorer(predictor.adapter, false);
@@ -195,10 +195,10 @@ async function runScoring(): Promise<void> {
     showError((e as Error).message);
     return;
   }
-  const header = scoreHeader(false);
-  const rows = records.map((r) => scoreRow(r, false));
+  const header = scoreHeader(false, classes);
+  const rows = records.map((r) => scoreRow(r, false, classes));
   state.scoresTsv = [header, ...rows].map((r) => r.join('\t')).join('\n') + '\n';
-  state.windowsBed = windows.map(windowRow).join('\n') + '\n';
+  state.windowsBed = windows.map((w) => windowRow(w, classes)).join('\n') + '\n';
   bar.value = 1;
   $('status').textContent = `${state.records} records, ${state.bases.toLocaleString('en')} bases in ${state.seconds.toFixed(1)} s (${Math.round(state.bases / Math.max(state.seconds, 1e-3)).toLocaleString('en')} bases/s) on ${state.backend}; window ${window} bp, stride ${stride} bp`;
   for (const [id, body] of [['download', state.scoresTsv], ['download-windows', state.windowsBed]] as const) {
