@@ -117,10 +117,10 @@ test: setup typecheck smoke unit
 # The notebooks on generated data with the smoke profile: they must execute without an error.
 smoke: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv $$tmp/genome.fa.gz && \
-	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/07_pretraining.ipynb $(SUMMARY); do \
+	node --import tsx test/smoke/make_table.ts $$tmp/smoke.tsv $$tmp/genome.fa.gz && cp $$tmp/smoke.tsv $$tmp/cohn.tsv && \
+	for nb in notebooks/01_human_nontata_promoters.ipynb notebooks/05_human_enhancers_cohn.ipynb notebooks/07_pretraining.ipynb $(SUMMARY); do \
 	  echo "smoke: executing $$nb"; \
-	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv DNABERT_GENOME=$$tmp/genome.fa.gz DNABERT_DOWNLOAD=0 \
+	  ( cd notebooks && PROFILE=smoke RESULTS_DIR=$$tmp/results DATA_HUMAN_NONTATA_PROMOTERS=$$tmp/smoke.tsv DATA_HUMAN_ENHANCERS_COHN=$$tmp/cohn.tsv DNABERT_GENOME=$$tmp/genome.fa.gz DNABERT_DOWNLOAD=0 \
 	    $(NBEXEC) --ExecutePreprocessor.timeout=600 --output-dir $$tmp/executed $$(basename $$nb) ) \
 	    || { echo "smoke: $$nb failed"; exit 1; }; \
 	done && node --import tsx test/smoke/check.ts $$tmp && echo "smoke: notebooks executed"

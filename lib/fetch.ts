@@ -16,6 +16,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { progress } from './training/progress.js';
 import { fileSha256 } from './data/readers.js';
+import { findProjectRoot } from './paths.js';
+import { join } from 'node:path';
 
 export class HttpError extends Error {
   constructor(readonly status: number, url: string, statusText: string, hint = '') {
@@ -45,7 +47,7 @@ export interface FetchFileOptions {
    * Sees the first answer's headers (before redirects are followed, before any body); may throw to
    * stop, and may return the sha256 the answer announces, checked like `sha256` where that is not given.
    */
-  onAnswer?: (headers: Headers) => string | undefined | void;
+  onAnswer?: (headers: Headers) => string | undefined;
   /** 429 / 503: retries (default 4), each after Retry-After (default 5 s) but never longer than maxRetryWaitMs (default 120 s). */
   retries?: number;
   maxRetryWaitMs?: number;
@@ -59,9 +61,11 @@ const MAX_REDIRECTS = 10;
 export const USER_AGENT = (() => {
   let version = '0';
   try {
-    version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    // not import.meta: the notebook kernel loads lib/ as CommonJS
+    const root = findProjectRoot();
+    if (root) version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
-    // a bundled copy without package.json beside it
+    // a copy without its package.json
   }
   return `dnabert-genomic-benchmarks-ts/${version} (Node ${process.version})`;
 })();
@@ -97,7 +101,7 @@ async function request(url: string, headers: Record<string, string>, o: FetchFil
     } finally {
       clearTimeout(timer);
     }
-    if (hop === 0) announced = o.onAnswer?.(res.headers) ?? undefined;
+    if (hop === 0) announced = o.onAnswer?.(res.headers);
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();

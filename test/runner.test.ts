@@ -45,6 +45,10 @@ test('profiles: typed defaults, the authors\' values, unknown keys rejected with
   assert.throws(() => resolveProfile('fast'), /Unknown profile 'fast'/);
   assert.throws(() => resolveProfile('quick', undefined, { dnabert: { lr: 1 } as never }), /unknown config key 'override\.dnabert\.lr'/);
   assert.throws(() => merge({ a: 1 }, { b: 2 }, 'x'), /unknown config key 'x\.b'; known keys: a/);
+  // per-dataset caps apply to the dataset and to its stand-ins, by registry name
+  for (const key of ['human_enhancers_cohn', 'human_enhancers_cohn.test-split', 'human_enhancers_cohn.table']) assert.equal(resolveProfile('quick', key).data.maxTrain, 1440, key);
+  assert.equal(resolveProfile('quick', 'human_nontata_promoters.test-split').data.maxTrain, 6000);
+  assert.equal(resolveProfile('paper', 'human_enhancers_cohn.test-split').data.maxTrain, null, 'the paper profile is never capped');
 });
 
 test('a run writes one record; a second call skips it; the same seed repeats the metrics', async () => {

@@ -1,6 +1,6 @@
 /**
- * After the smoke execution: the executed notebooks hold no error output, the dataset notebook
- * recorded its runs, the pretraining notebook pretrained on both corpora and fine-tuned from each, and
+ * After the smoke execution: the executed notebooks hold no error output, the dataset notebooks
+ * (01, 05) recorded their runs, the pretraining notebook pretrained on both corpora and fine-tuned from each, and
  * the summary wrote Table 2 with those arms.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -23,12 +23,15 @@ for (const f of readdirSync(join(dir, 'executed'))) {
   }
   if (f.startsWith('01_') && !/expected duration: at most .*\n {2}cnn: /.test(printed)) fail(`${f} does not print the expected duration before training`);
 }
-const datasets = readdirSync(join(dir, 'results', 'runs'));
-if (datasets.length !== 1) fail(`expected the runs of one dataset, found ${datasets.join(', ') || 'none'}`);
-const runs = join(dir, 'results', 'runs', datasets[0], 'smoke');
-for (const model of ['cnn', 'dnabert-random', 'dnabert-pretrained']) {
-  if (!existsSync(join(runs, model, 'seed-1.json'))) fail(`no run record for ${model}`);
+// notebook 01 trains on smoke.tsv, notebook 05 on a copy named cohn.tsv
+const datasets = readdirSync(join(dir, 'results', 'runs')).sort();
+if (datasets.join(',') !== 'cohn,smoke') fail(`expected the runs of notebooks 01 (smoke) and 05 (cohn), found ${datasets.join(', ') || 'none'}`);
+for (const d of datasets) {
+  for (const model of ['cnn', 'dnabert-random', 'dnabert-pretrained']) {
+    if (!existsSync(join(dir, 'results', 'runs', d, 'smoke', model, 'seed-1.json'))) fail(`no run record for ${d} / ${model}`);
+  }
 }
+const runs = join(dir, 'results', 'runs', 'smoke', 'smoke');
 for (const corpus of ['genome', 'task']) {
   if (!existsSync(join(dir, 'results', 'pretrained', 'smoke', corpus, 'pretraining.json'))) fail(`notebook 07 did not pretrain on the ${corpus} corpus`);
   for (const seed of [1, 2]) if (!existsSync(join(runs, `dnabert-pretrained.${corpus}`, `seed-${seed}.json`))) fail(`no fine-tuning record of dnabert-pretrained.${corpus} seed ${seed}`);
