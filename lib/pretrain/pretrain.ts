@@ -231,6 +231,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
       quiet: spec.quiet,
       onStep: spec.onStep,
       validate: (v) => validateMlm(model, c, v),
+      validateLast: true,
       progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
     });
     const last = result.history[result.history.length - 1];

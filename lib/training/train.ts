@@ -41,6 +41,12 @@ export interface TrainOptions extends EngineConfig {
   validate?: (validSet: LabelledRows) => Promise<{ loss: number; metrics?: Record<string, number> }>;
   /** More fields for the progress line, from the completed steps and the seconds spent. */
   progressInfo?: (step: number, seconds: number) => Record<string, string | number>;
+  /**
+   * Also validate after the last step where it is off the `evalEvery` grid (pretraining, whose record
+   * reports the final validation: a run shorter than one interval would have none). Fine-tuning keeps
+   * the authors' grid.
+   */
+  validateLast?: boolean;
 }
 
 export interface EvalPoint {
@@ -217,7 +223,7 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
         ...o.progressInfo?.(st.step - (resumedFromStep ?? 0), (Date.now() - t0) / 1000),
       });
 
-      if (useValid && st.step % o.evalEvery === 0) {
+      if (useValid && (st.step % o.evalEvery === 0 || (o.validateLast && st.step >= totalSteps))) {
         const { loss: meanLoss, metrics } = o.validate ? await o.validate(validSet!) : { loss: (await predictRows(model, validSet!, o.batchSize * 2)).meanLoss, metrics: undefined };
         st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr, ...(metrics ? { metrics } : {}) });
         st.trainLossSum = 0;

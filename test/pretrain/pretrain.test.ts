@@ -5,7 +5,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { selectBackend, type BackendInfo } from '../../lib/backend.js';
@@ -75,6 +75,26 @@ test('a smoke pretraining run: checkpoint for both heads, a record that traces i
     await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { steps: 9 }, out, backend, quiet: true }), /pretraining\.json: this folder holds a finished pretraining with configuration smoke \(6 steps\), not smoke \(9 steps\)\. Choose another --out/);
     writeFileSync(join(t.path, 'other.fa'), readFileSync(fa));
     await assert.rejects(pretrain({ corpus: join(t.path, 'other.fa'), config: 'smoke', out, backend, quiet: true, seed: 2 }), /corpus .*genome\.fa, not .*other\.fa; seed 1, not 2/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a run shorter than one validation interval still validates at its last step and writes its checkpoint and record', async () => {
+  const t = tempDir();
+  try {
+    const fa = join(t.path, 'genome.fa');
+    writeGenome(fa);
+    const out = join(t.path, 'short');
+    // smoke validates every 3 steps; 2 steps never reach the first validation of the grid
+    const { record } = await pretrain({ corpus: fa, config: 'smoke', overrides: { steps: 2 }, out, backend, quiet: true });
+    assert.equal(record.training.steps, 2);
+    assert.deepEqual(record.training.history.map((h) => h.step), [2]);
+    assert.ok(Number.isFinite(record.final.validLoss));
+    assert.ok(existsSync(join(out, 'model.safetensors')) && existsSync(join(out, 'pretraining.json')));
+    // off the grid at the end: steps 3 and 6 of the grid, and the last step 7
+    const { record: seven } = await pretrain({ corpus: fa, config: 'smoke', overrides: { steps: 7 }, out: join(t.path, 'seven'), backend, quiet: true });
+    assert.deepEqual(seven.training.history.map((h) => h.step), [3, 6, 7]);
   } finally {
     t.cleanup();
   }
