@@ -11,7 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { Dataset } from './dataset.js';
+import { classCounts, type Dataset } from './dataset.js';
 import { findDataset } from './registry.js';
 import { defaultRoots, locateDataset, readDatasetFolder, readFolderDataset, readTable, type TableOptions } from './readers.js';
 import { stratifiedHoldout } from './splits.js';
@@ -77,7 +77,34 @@ export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Datas
     return readDatasetFolder(nameOrPath, basename(nameOrPath));
   }
   const table = readTable(nameOrPath, opts);
-  return stratifiedHoldout(table, { testFraction: opts.testFraction ?? 0.3, seed: opts.holdoutSeed ?? 0, name: datasetKey(nameOrPath) });
+  const testFraction = opts.testFraction ?? 0.3;
+  checkHoldoutCounts(nameOrPath, table.classes, classCounts(table, table.classes.length), testFraction);
+  return stratifiedHoldout(table, { testFraction, seed: opts.holdoutSeed ?? 0, name: datasetKey(nameOrPath) });
+}
+
+/**
+ * The fewest rows of a class that a holdout of `testFraction` and a validation split leave usable:
+ * at least one in test and two in train (one of them may go to validation).
+ */
+export function minRowsPerClass(testFraction: number): number {
+  for (let n = 1; ; n++) {
+    const test = Math.round(n * testFraction);
+    if (test >= 1 && n - test >= 2) return n;
+  }
+}
+
+/** A labelled table must hold two classes or more, each with enough rows for the splits; else an error naming the file, the counts and the minimum. */
+export function checkHoldoutCounts(path: string, classes: readonly string[], counts: readonly number[], testFraction: number): void {
+  const min = minRowsPerClass(testFraction);
+  const shown = classes.map((c, i) => `${c}: ${counts[i]}`).join(', ') || 'no rows';
+  const pct = Math.round(testFraction * 100);
+  if (classes.length < 2) {
+    throw new Error(`${portablePath(path)}: ${classes.length === 1 ? `one class only (rows per class: ${shown})` : 'no labelled rows'}; a classifier needs at least 2 classes, each with at least ${min} rows for the ${100 - pct}/${pct} train/test holdout and the validation split. Add rows of the other class(es), or pass another table.`);
+  }
+  const short = classes.filter((_, i) => counts[i] < min);
+  if (short.length) {
+    throw new Error(`${portablePath(path)}: too few rows of class ${short.join(', ')} (rows per class: ${shown}); each class needs at least ${min} rows for the ${100 - pct}/${pct} train/test holdout and the validation split. Add rows, or drop the class from the table.`);
+  }
 }
 
 export interface ResolvedData {

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { permutation } from '../../lib/random.js';
 import { stratifiedHoldout, validationSplit } from '../../lib/data/splits.js';
 import { classCounts, type LabelledSequences } from '../../lib/data/dataset.js';
+import { loadDataset, minRowsPerClass } from '../../lib/data/load.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
 
 function synthetic(n: number, positives: number): LabelledSequences {
   const ids = Array.from({ length: n }, (_, i) => `s${i}`);
@@ -54,4 +58,28 @@ test('stratified holdout of one labelled file', () => {
   assert.deepEqual(stratifiedHoldout(all, { testFraction: 0.3, seed: 0, name: 'x' }).test.ids, ds.test.ids);
   assert.match(ds.split, /not the official split/);
   assert.throws(() => stratifiedHoldout(all, { testFraction: 1.2, seed: 0, name: 'x' }), /between 0 and 1/);
+});
+
+test('a table with one class, or too few rows of a class for the holdout and validation, is an error naming the file, the counts and the minimum', () => {
+  const t = tempDir();
+  try {
+    const write = (name: string, rows: [string, string][]) => {
+      const p = join(t.path, name);
+      writeFileSync(p, ['seq\tlabel', ...rows.map((r) => r.join('\t'))].join('\n') + '\n');
+      return p;
+    };
+    const seq = 'ACGTACGTACGTACGTACGT';
+    assert.equal(minRowsPerClass(0.3), 3);
+    assert.equal(minRowsPerClass(0.5), 4);
+    const cases: [string, [string, string][], RegExp][] = [
+      ['one-class.tsv', Array.from({ length: 50 }, () => [seq, 'negative']), /one-class\.tsv: one class only \(rows per class: negative: 50\); a classifier needs at least 2 classes, each with at least 3 rows for the 70\/30 train\/test holdout and the validation split/],
+      ['one-row.tsv', [[seq, '1']], /one-row\.tsv: too few rows of class 0, 1 \(rows per class: 0: 0, 1: 1\); each class needs at least 3 rows/],
+      ['short.tsv', [...Array.from({ length: 20 }, (): [string, string] => [seq, 'a']), [seq, 'b'], [seq, 'b']], /short\.tsv: too few rows of class b \(rows per class: a: 20, b: 2\); each class needs at least 3 rows .*Add rows, or drop the class/],
+    ];
+    for (const [name, rows, want] of cases) assert.throws(() => loadDataset(write(name, rows)), want, name);
+    const ok = loadDataset(write('enough.tsv', [...Array.from({ length: 3 }, (): [string, string] => [seq, 'a']), ...Array.from({ length: 3 }, (): [string, string] => [seq, 'b'])]));
+    assert.deepEqual([ok.train.seqs.length, ok.test.seqs.length], [4, 2]);
+  } finally {
+    t.cleanup();
+  }
 });
