@@ -21,6 +21,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { projectRequire } from './resolve.js';
 
 export const BACKEND_ENV = 'DNABERT_BACKEND';
@@ -218,8 +219,21 @@ export function currentBackend(): BackendInfo | null {
   return current;
 }
 
+/**
+ * TensorFlow.js's CPU backend (and the native one built on it) prints "looks like you are running
+ * TensorFlow.js in Node.js … install our node backend" on its first tensor. Here the backend is chosen
+ * and reported by this module (`npm run backend` says why), so the advice is noise in every command's
+ * and notebook's output: the flag it keys on reads false. Nothing else changes.
+ */
+function silenceNodeBanner(): void {
+  const proto = MathBackendCPU.prototype as unknown as Record<string, unknown>;
+  if (Object.getOwnPropertyDescriptor(proto, 'firstUse')) return;
+  Object.defineProperty(proto, 'firstUse', { get: () => false, set: () => {}, configurable: true });
+}
+
 /** Pick, activate and describe the compute backend. */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
+  silenceNodeBanner();
   current = await pickBackend(opts);
   return current;
 }

@@ -5,7 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 
 interface Result {
@@ -102,6 +103,21 @@ test('the committed notebooks are the ones their templates generate (npm run not
     const stale = await cli('notebooks', ['--check', '--dir', t.path]);
     assert.equal(stale.code, 1);
     assert.match(stale.stderr, /^error: .*01_human_nontata_promoters\.ipynb.* differ from the templates in lib\/cli\/notebooks\.ts; run npm run notebooks/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('training prints no TensorFlow.js "install our node backend" banner: the backend is chosen and reported here', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    const rows = Array.from({ length: 60 }, (_, i) => `${(i % 2 ? 'GGCCA' : 'AATTG').repeat(16)}\t${i % 2}`);
+    writeFileSync(table, ['seq\tlabel', ...rows].join('\n') + '\n');
+    const r = await cli('experiment', ['--dataset', table, '--model', 'cnn', '--seeds', '1', '--profile', 'smoke', '--results', join(t.path, 'results')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /toy · cnn · seed 1 — done/);
+    assert.doesNotMatch(r.stdout + r.stderr, /install our node backend|Hi, looks like you are running TensorFlow\.js/);
   } finally {
     t.cleanup();
   }
