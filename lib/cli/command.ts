@@ -8,6 +8,7 @@
  * Commands declare their options with commander; value checks use the parsers below, so a bad value
  * is caught before any work starts.
  */
+import { InterruptedError, requestStop } from '../training/stop.js';
 import { Command, InvalidArgumentError } from 'commander';
 
 export { Command, Option } from 'commander';
@@ -39,11 +40,23 @@ function usageAfterErrors(cmd: Command, parents: string): void {
  */
 export async function run(cmd: Command, argv: string[] = process.argv): Promise<void> {
   usageAfterErrors(cmd, '');
+  // SIGTERM (a scheduler's time limit, then SIGKILL after KillWait) and SIGINT: training saves a
+  // checkpoint at its current step and stops (lib/training/train.ts); a second signal exits at once.
+  const codes: Record<string, number> = { SIGTERM: 143, SIGINT: 130 };
+  let stopping = false;
+  for (const sig of Object.keys(codes) as NodeJS.Signals[]) {
+    process.on(sig, () => {
+      if (stopping) process.exit(codes[sig]);
+      stopping = true;
+      console.error(`${sig}: saving a checkpoint at the current step, then stopping (again to exit at once)`);
+      requestStop(sig);
+    });
+  }
   try {
     await cmd.parseAsync(argv);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = e instanceof InterruptedError ? (codes[e.signal] ?? 1) : 1;
   }
 }
 

@@ -21,6 +21,7 @@ import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
 import { permutation } from '../random.js';
 import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensors.js';
 import { progress } from './progress.js';
+import { InterruptedError, stopRequest } from './stop.js';
 import { writeFileAtomic } from '../atomic.js';
 
 export interface TrainOptions extends EngineConfig {
@@ -242,6 +243,15 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
       }
       if (st.step >= totalSteps) st.done = true;
       if (st.done) break outer;
+      // let signal handlers run: on CPU backends the awaits above settle as microtasks, which never yield to them
+      await new Promise<void>((r) => setImmediate(r));
+      const stop = stopRequest();
+      if (stop) {
+        bar?.stop();
+        await saveCheckpoint();
+        opt.dispose();
+        throw new InterruptedError(stop, st.step, ck);
+      }
     }
     st.epoch++;
     st.micro = 0;
