@@ -22,7 +22,7 @@ import { permutation } from '../random.js';
 import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensors.js';
 import { progress } from './progress.js';
 import { InterruptedError, stopRequest } from './stop.js';
-import { writeFileAtomic } from '../atomic.js';
+import { writeDirAtomic, writeFileAtomic } from '../atomic.js';
 
 export interface TrainOptions extends EngineConfig {
   /** Learning rate for the optimizer step after `step` completed steps. */
@@ -169,12 +169,17 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
     resumedFromStep = st.step;
   }
 
+  // the checkpoint's files are replaced together: a failed write (a full disk) leaves the previous checkpoint whole
   const saveCheckpoint = async () => {
     if (!ck) return;
-    writeFileAtomic(join(ck, 'weights.safetensors'), serializeSafetensors(await snapshot(model.variables)));
-    writeFileAtomic(join(ck, 'optimizer.safetensors'), serializeSafetensors(optimizerTensors(await opt.getState(), names, vars.map((v) => v.shape))));
-    if (best) writeFileAtomic(join(ck, 'best.safetensors'), serializeSafetensors(best));
-    writeFileAtomic(join(ck, 'state.json'), JSON.stringify({ ...st, seconds: st.seconds + (Date.now() - t0) / 1000 }));
+    const weights = serializeSafetensors(await snapshot(model.variables));
+    const optimizer = serializeSafetensors(optimizerTensors(await opt.getState(), names, vars.map((v) => v.shape)));
+    await writeDirAtomic(ck, async (tmp) => {
+      writeFileAtomic(join(tmp, 'weights.safetensors'), weights);
+      writeFileAtomic(join(tmp, 'optimizer.safetensors'), optimizer);
+      if (best) writeFileAtomic(join(tmp, 'best.safetensors'), serializeSafetensors(best));
+      writeFileAtomic(join(tmp, 'state.json'), JSON.stringify({ ...st, seconds: st.seconds + (Date.now() - t0) / 1000 }));
+    });
   };
 
   const bar = o.quiet ? null : progress('train', totalSteps, 'steps');
