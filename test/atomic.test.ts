@@ -5,13 +5,12 @@
  */
 import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, writeJsonAtomic, WriteError } from '../lib/atomic.js';
 import { selectBackend } from '../lib/backend.js';
 import { recordPath, runExperiment } from '../lib/training/runner.js';
-import { seededRng } from '../lib/random.js';
-import { randomDna, tempDir } from './helpers.js';
+import { tempDir, writeToyTable } from './helpers.js';
 
 const realWrite = io.writeFileSync;
 
@@ -57,9 +56,8 @@ test('a record write on a full disk keeps the previous record, leaves no partial
 test('a checkpoint write on a full disk keeps the previous checkpoint whole; the run fails naming the checkpoint and resumes from it later', async () => {
   const t = tempDir();
   try {
-    const rng = seededRng(2);
     const table = join(t.path, 'toy.tsv');
-    writeFileSync(table, ['seq\tlabel', ...Array.from({ length: 160 }, (_, i) => `${randomDna(60, rng, i % 2 ? 'GGCCA' : 'AATTG')}\t${i % 2}`)].join('\n') + '\n');
+    writeToyTable(table, 160, { seed: 2 });
     const results = join(t.path, 'results');
     const spec = { dataset: table, model: 'dnabert-random' as const, seed: 1, profile: 'smoke', resultsDir: results, quiet: true };
     const ck = join(results, 'checkpoints', 'toy', 'smoke', 'dnabert-random', 'seed-1');

@@ -5,9 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers.js';
+import { tempDir, writeToyTable } from './helpers.js';
 
 interface Result {
   code: number;
@@ -112,8 +112,7 @@ test('training prints no TensorFlow.js "install our node backend" banner: the ba
   const t = tempDir();
   try {
     const table = join(t.path, 'toy.tsv');
-    const rows = Array.from({ length: 60 }, (_, i) => `${(i % 2 ? 'GGCCA' : 'AATTG').repeat(16)}\t${i % 2}`);
-    writeFileSync(table, ['seq\tlabel', ...rows].join('\n') + '\n');
+    writeToyTable(table, 60, { length: 80 });
     const r = await cli('experiment', ['--dataset', table, '--model', 'cnn', '--seeds', '1', '--profile', 'smoke', '--results', join(t.path, 'results')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /toy · cnn · seed 1 — done/);

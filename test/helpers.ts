@@ -132,3 +132,14 @@ export async function assertGradsMatch(grads: Record<string, tf.Tensor>, params:
   assert.equal(checked, refGrads.size, 'a gradient for every reference parameter');
   return worst;
 }
+
+/** A learnable two-class table (class 1 GC-rich, class 0 AT-rich), `n` rows of `length` bp, seeded. */
+export function writeToyTable(path: string, n: number, o: { length?: number; seed?: number } = {}): void {
+  const rng = seededRng(o.seed ?? 42);
+  const rows = ['seq\tlabel'];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    rows.push(`${randomDna(o.length ?? 60, rng, label ? 'GGCCA' : 'AATTG')}\t${label}`);
+  }
+  writeFileSync(path, rows.join('\n') + '\n');
+}

@@ -6,24 +6,18 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../lib/backend.js';
 import { recordPath, runExperiment } from '../lib/training/runner.js';
 import { clearStopRequest, InterruptedError, requestStop } from '../lib/training/stop.js';
-import { seededRng } from '../lib/random.js';
-import { randomDna, tempDir } from './helpers.js';
+import { tempDir, writeToyTable } from './helpers.js';
 
 before(async () => {
   await selectBackend({ requested: 'cpu' });
 });
 
-function writeTable(path: string, n: number, length = 60): void {
-  const rng = seededRng(5);
-  const rows = ['seq\tlabel'];
-  for (let i = 0; i < n; i++) rows.push(`${randomDna(length, rng, i % 2 ? 'GGCCA' : 'AATTG')}\t${i % 2}`);
-  writeFileSync(path, rows.join('\n') + '\n');
-}
+const writeTable = (path: string, n: number, length = 60) => writeToyTable(path, n, { length, seed: 5 });
 
 const state = (results: string, model: string) => JSON.parse(readFileSync(join(results, 'checkpoints', 'toy', 'smoke', model, 'seed-1', 'state.json'), 'utf8')) as { step: number };
 

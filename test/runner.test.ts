@@ -8,9 +8,8 @@ import { createHash } from 'node:crypto';
 import { cpSync } from 'node:fs';
 import { armLabel, armModel, armsOf, compareArms, meanStd, table2, table2Csv, table2Markdown } from '../lib/report/aggregate.js';
 import { merge, resolveProfile } from '../lib/config.js';
-import { seededRng } from '../lib/random.js';
 import { selectBackend } from '../lib/backend.js';
-import { randomDna, tempDir } from './helpers.js';
+import { tempDir, writeToyTable } from './helpers.js';
 import { contentSha256 } from '../lib/data/readers.js';
 import { estimateMatrix, formatEstimate } from '../lib/training/estimate.js';
 import { stepsPerEpoch } from '../lib/training/train.js';
@@ -21,16 +20,7 @@ before(async () => {
   await selectBackend({ requested: 'cpu' });
 });
 
-/** A learnable table: class 1 is GC-rich, class 0 AT-rich. */
-function writeTable(path: string, n: number, length = 60): void {
-  const rng = seededRng(42);
-  const rows = ['seq\tlabel'];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
-    rows.push(`${randomDna(length, rng, label ? 'GGCCA' : 'AATTG')}\t${label}`);
-  }
-  writeFileSync(path, rows.join('\n') + '\n');
-}
+const writeTable = (path: string, n: number, length = 60) => writeToyTable(path, n, { length });
 
 test('profiles: typed defaults, the authors\' values, unknown keys rejected with their path', () => {
   const paper = resolveProfile('paper');
