@@ -87,7 +87,7 @@ export interface HubDownloadOptions {
   cacheRoot?: string;
   endpoint?: string;
   quiet?: boolean;
-  /** sha256 the weights must have (default: the pin of DNABERT-6 at the paper's revision; else the Hub's X-Linked-Etag). */
+  /** sha256 pytorch_model.bin must have (default: the pin of DNABERT-6 at the paper's revision; else the Hub's X-Linked-Etag). */
   weightsSha256?: string;
   /** 429/503 retries and the longest wait (tests shorten them). */
   retries?: number;
@@ -136,17 +136,18 @@ export async function downloadPretrained(opts: HubDownloadOptions = {}): Promise
     const dest = join(staging, file);
     if (existsSync(dest)) return;
     const url = hubFileUrl(repo, revision, file, endpoint);
+    const pinned = file === 'pytorch_model.bin' ? pin : undefined;
     await fetchFile(url, dest, {
       quiet: opts.quiet,
       label: `${repo} ${file}`,
       retries: opts.retries,
       maxRetryWaitMs: opts.maxRetryWaitMs,
       forbiddenHint: `the Hub refused the download; fetch ${url} in a browser and put it, with config.json and vocab.txt, in ${dir} (or set DNABERT_PRETRAINED_DIR to the folder that holds them)`,
-      // the weights are checked against the pin, or without one against what the Hub announces
-      sha256: weights ? pin : undefined,
+      // the pin is of pytorch_model.bin; weights without one are checked against what the Hub announces
+      sha256: pinned,
       onAnswer: (headers) => {
         const hub = weights ? linkedSha256(headers) : null;
-        if (hub && pin && hub !== pin) throw new PinMismatchError(hub, pin, repo, revision);
+        if (hub && pinned && hub !== pinned) throw new PinMismatchError(hub, pinned, repo, revision);
         return hub ?? undefined;
       },
     });
