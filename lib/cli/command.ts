@@ -9,6 +9,7 @@
  * is caught before any work starts.
  */
 import { InterruptedError, requestStop } from '../training/stop.js';
+import { RunLockedError } from '../training/lock.js';
 import { Command, InvalidArgumentError } from 'commander';
 
 export { Command, Option } from 'commander';
@@ -56,7 +57,7 @@ export async function run(cmd: Command, argv: string[] = process.argv): Promise<
     await cmd.parseAsync(argv);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
-    process.exitCode = e instanceof InterruptedError ? (codes[e.signal] ?? 1) : 1;
+    process.exitCode = e instanceof InterruptedError ? (codes[e.signal] ?? 1) : e instanceof RunLockedError ? e.exitCode : 1;
   }
 }
 

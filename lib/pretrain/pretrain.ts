@@ -12,6 +12,7 @@
  * one batch of them at a time; validation uses fixed windows of the held-out part with fixed masks.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { acquireRunLock } from '../training/lock.js';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM } from '../models/dnabert.js';
@@ -183,6 +184,16 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
     checkSameRun(done, spec, c, seed);
     return { record: done, skipped: true };
   }
+  // one writer per output folder (lib/training/lock.ts)
+  const release = acquireRunLock(`${spec.out}.lock`);
+  try {
+    return await pretrainUnlocked(spec, c, seed);
+  } finally {
+    release();
+  }
+}
+
+async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: number): Promise<{ record: PretrainRecord; skipped: boolean }> {
   const startedAt = new Date().toISOString();
   const window = c.maxLen - 2 + c.k - 1;
   const corpus = await readCorpus(spec.corpus, { window, validFraction: c.validFraction, testFraction: spec.testFraction, holdoutSeed: spec.holdoutSeed });

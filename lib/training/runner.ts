@@ -29,6 +29,7 @@ import { evaluate, type ClassificationReport } from '../metrics.js';
 import { portablePath } from '../paths.js';
 import { runCommand } from '../child.js';
 import { gitState } from '../git.js';
+import { acquireRunLock } from './lock.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -231,66 +232,74 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   const path = recordPath(resultsDir, key, p.name, arm, spec.seed);
   const existing = readRecord(path);
   if (existing?.status === 'done') return { record: existing, path, skipped: true };
-  const data = prepareData(spec, p);
-
-  let built: Awaited<ReturnType<typeof buildModel>>;
-  try {
-    built = await buildModel(spec, p, data);
-  } catch (e) {
-    if (!(e instanceof PretrainedUnavailableError)) throw e;
-    const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString() };
-    writeJsonAtomic(path, record);
-    return { record, path, skipped: false };
-  }
-  const { adapter, config, pretrained } = built;
   const ck = checkpointPath(resultsDir, key, p.name, arm, spec.seed);
+  const release = acquireRunLock(`${ck}.lock`);
   try {
-    const trainRows = rows(adapter, data.train);
-    const validRows = rows(adapter, data.valid);
-    const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
-    const testRows = rows(adapter, data.test);
-    const { probs, classes } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
-    const report = evaluate(data.test.labels, probs, classes);
-    const warnings: string[] = [...built.warnings];
-    if (report.singleClassPrediction !== null) {
-      const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
-      warnings.push(w);
-      if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
+    // a process that held the lock may have finished the run meanwhile
+    const finished = readRecord(path);
+    if (finished?.status === 'done') return { record: finished, path, skipped: true };
+    const data = prepareData(spec, p);
+
+    let built: Awaited<ReturnType<typeof buildModel>>;
+    try {
+      built = await buildModel(spec, p, data);
+    } catch (e) {
+      if (!(e instanceof PretrainedUnavailableError)) throw e;
+      const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString() };
+      writeJsonAtomic(path, record);
+      return { record, path, skipped: false };
     }
-    let savedModel: string | undefined;
-    if (spec.saveModel) {
-      savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
-      await saveModel(adapter, savedModel, { trained_on: key, seed: spec.seed, profile: p.name, id2label: Object.fromEntries(data.ds.classes.map((c, i) => [String(i), c])) });
-      savedModel = portablePath(savedModel);
+    const { adapter, config, pretrained } = built;
+    try {
+      const trainRows = rows(adapter, data.train);
+      const validRows = rows(adapter, data.valid);
+      const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
+      const testRows = rows(adapter, data.test);
+      const { probs, classes } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
+      const report = evaluate(data.test.labels, probs, classes);
+      const warnings: string[] = [...built.warnings];
+      if (report.singleClassPrediction !== null) {
+        const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
+        warnings.push(w);
+        if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
+      }
+      let savedModel: string | undefined;
+      if (spec.saveModel) {
+        savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
+        await saveModel(adapter, savedModel, { trained_on: key, seed: spec.seed, profile: p.name, id2label: Object.fromEntries(data.ds.classes.map((c, i) => [String(i), c])) });
+        savedModel = portablePath(savedModel);
+      }
+      const record: RunRecord = {
+        ...base,
+        status: 'done',
+        dataset: key,
+        arm,
+        pretrained,
+        data: {
+          source: data.ds.source,
+          sha256: data.ds.sha256,
+          split: data.ds.split,
+          validation: data.validation,
+          classes: data.ds.classes,
+          sizes: { train: data.train.seqs.length, valid: data.valid.seqs.length, test: data.test.seqs.length },
+          trainClassCounts: classCounts(data.train, data.ds.classes.length),
+        },
+        modelDescription: adapter.describe(),
+        config,
+        finishedAt: new Date().toISOString(),
+        training: result,
+        test: report,
+        savedModel,
+        warnings,
+      };
+      writeJsonAtomic(path, record);
+      rmSync(ck, { recursive: true, force: true });
+      return { record, path, skipped: false };
+    } finally {
+      adapter.dispose();
     }
-    const record: RunRecord = {
-      ...base,
-      status: 'done',
-      dataset: key,
-      arm,
-      pretrained,
-      data: {
-        source: data.ds.source,
-        sha256: data.ds.sha256,
-        split: data.ds.split,
-        validation: data.validation,
-        classes: data.ds.classes,
-        sizes: { train: data.train.seqs.length, valid: data.valid.seqs.length, test: data.test.seqs.length },
-        trainClassCounts: classCounts(data.train, data.ds.classes.length),
-      },
-      modelDescription: adapter.describe(),
-      config,
-      finishedAt: new Date().toISOString(),
-      training: result,
-      test: report,
-      savedModel,
-      warnings,
-    };
-    writeJsonAtomic(path, record);
-    rmSync(ck, { recursive: true, force: true });
-    return { record, path, skipped: false };
   } finally {
-    adapter.dispose();
+    release();
   }
 }
 
