@@ -57,8 +57,10 @@ export interface FetchFileOptions {
 
 const MAX_REDIRECTS = 10;
 
-/** `User-Agent` of every download: the project and its version. */
-export const USER_AGENT = (() => {
+/** `User-Agent` of every download: the project and its version (read once, when the first download starts). */
+let userAgent: string | undefined;
+export function downloadUserAgent(): string {
+  if (userAgent) return userAgent;
   let version = '0';
   try {
     // not import.meta: the notebook kernel loads lib/ as CommonJS
@@ -67,8 +69,8 @@ export const USER_AGENT = (() => {
   } catch {
     // a copy without its package.json
   }
-  return `dnabert-genomic-benchmarks-ts/${version} (Node ${process.version})`;
-})();
+  return (userAgent = `dnabert-genomic-benchmarks-ts/${version} (Node ${process.version})`);
+}
 
 /** Retry-After (seconds, or an HTTP date) in ms; `fallback` where absent or unreadable. */
 export function retryAfterMs(value: string | null, fallback: number, now = Date.now()): number {
@@ -125,7 +127,7 @@ export async function fetchFile(url: string, dest: string, opts: FetchFileOption
   let announced: string | undefined;
   for (let attempt = 0; ; attempt++) {
     have = existsSync(part) ? statSync(part).size : 0;
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = { 'user-agent': downloadUserAgent(), ...(opts.headers ?? {}) };
     // with a Range header, fetch itself asks for identity encoding (the Fetch standard), so only one is sent
     if (have > 0) headers.range = `bytes=${have}-`;
     else headers['accept-encoding'] = 'identity';

@@ -57,6 +57,14 @@ function registryFor(unsupported: Set<string>): NameRegistry {
   return registry;
 }
 
+/** A pickle that could not be read: bad bytes, or bytes that end too soon. */
+export class UnpickleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnpickleError';
+  }
+}
+
 /** A pickle stream read one pickle at a time; `position` is where the next one starts. */
 export class PickleStream {
   private readonly reader: BufferReader;
@@ -83,7 +91,7 @@ export class PickleStream {
     try {
       return this.parser.read(this.reader);
     } catch (e) {
-      throw new Error(`${this.where}: cannot unpickle ${what} (${(e as Error).message})`);
+      throw new UnpickleError(`${this.where}: cannot unpickle ${what} (${(e as Error).message})`);
     }
   }
 

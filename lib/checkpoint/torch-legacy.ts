@@ -10,7 +10,7 @@
  * have any strides. The data section is read storage by storage from a ByteSource, so a 359 MB file
  * is never held in memory beside its tensors. No Node APIs (the browser page can use it).
  */
-import { PickleStream, STORAGE_DTYPES, tensorsOf, type PersistentIdResolver, type StorageRef } from './pickle.js';
+import { PickleStream, STORAGE_DTYPES, tensorsOf, UnpickleError, type PersistentIdResolver, type StorageRef } from './pickle.js';
 import { BYTES_PER, decodeBytes, readBytes, type ByteSource, type RawTensor, type TensorMap } from './tensors.js';
 
 /** LONG1 (0x8a), 10 bytes, then the magic number 0x1950a86a20f9469cfc6c little-endian. */
@@ -32,18 +32,17 @@ export function legacyMagicEnd(head: Uint8Array): number {
   return -1;
 }
 
-function storageRef(where: string): PersistentIdResolver {
-  return (pid, type, unsupported) => {
-    const [kind, , key, , size, view] = pid as [string, unknown, string, string, number, unknown];
-    if (kind !== 'storage') throw new Error(`${where}: unsupported persistent id kind '${String(kind)}' (only tensors' storages are read)`);
-    if (!type?.dtype) {
-      const found = [...unsupported].filter((n) => n.startsWith('torch.'));
-      throw new Error(`${where}: storage '${key}' has a type this reader does not handle${found.length ? ` (${found.join(', ')})` : ''}; supported: ${Object.keys(STORAGE_DTYPES).join(', ')}`);
-    }
-    // view_metadata: None, or (view_key, offset, view_size) for a view of the storage `key`
-    const viewOffset = Array.isArray(view) ? Number(view[1]) : 0;
-    return { __storage: true, dtype: type.dtype, key: String(key), numel: typeof size === 'number' ? size : null, viewOffset };
-  };
+/** A legacy persistent id `('storage', storage_type, key, location, numel, view_metadata)` → the storage it names. */
+function storageRef(where: string, pid: unknown[], type: { dtype?: string } | undefined, unsupported: ReadonlySet<string>): StorageRef {
+  const [kind, , key, , size, view] = pid as [string, unknown, string, string, number, unknown];
+  if (kind !== 'storage') throw new Error(`${where}: unsupported persistent id kind '${String(kind)}' (only tensors' storages are read)`);
+  if (!type?.dtype) {
+    const found = [...unsupported].filter((n) => n.startsWith('torch.'));
+    throw new Error(`${where}: storage '${key}' has a type this reader does not handle${found.length ? ` (${found.join(', ')})` : ''}; supported: ${Object.keys(STORAGE_DTYPES).join(', ')}`);
+  }
+  // view_metadata: None, or (view_key, offset, view_size) for a view of the storage `key`
+  const viewOffset = Array.isArray(view) ? Number(view[1]) : 0;
+  return { __storage: true, dtype: type.dtype, key: String(key), numel: typeof size === 'number' ? size : null, viewOffset };
 }
 
 /** Read the pickles before the data section from a growing prefix of the file. */
@@ -55,7 +54,7 @@ function readHeader(src: ByteSource, start: number): { state: ReturnType<PickleS
     const dtypes = new Map<string, StorageRef>();
     try {
       const resolve: PersistentIdResolver = (pid, type, unsupported) => {
-        const ref = storageRef(where)(pid, type, unsupported);
+        const ref = storageRef(where, pid, type, unsupported);
         const seen = dtypes.get(ref.key);
         if (seen && seen.dtype !== ref.dtype) throw new Error(`${where}: storage '${ref.key}' is read as ${seen.dtype} and as ${ref.dtype}; the file is corrupt`);
         dtypes.set(ref.key, ref);
@@ -71,7 +70,8 @@ function readHeader(src: ByteSource, start: number): { state: ReturnType<PickleS
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new Error(`${where}: the list of storage keys is not a list of strings; the file is corrupt`);
       return { state, keys, dataStart: start + stream.position, dtypes };
     } catch (e) {
-      if (whole) throw e;
+      // only a pickle cut off by the end of the prefix is worth a longer read; other problems are final
+      if (whole || !(e instanceof UnpickleError)) throw e;
     }
   }
 }
