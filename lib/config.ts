@@ -7,6 +7,7 @@
  * follows the code and the comment says so.
  */
 import type { CnnLoss } from './models/cnn.js';
+import type { Schedule } from './training/optim.js';
 import { datasetFor } from './data/registry.js';
 
 export const MODELS = ['cnn', 'dnabert-random', 'dnabert-pretrained'] as const;
@@ -255,6 +256,8 @@ export interface PretrainConfig {
   gradAccum: number;
   peakLr: number;
   warmupSteps: number;
+  /** After warmup: linear decay to 0 at the last step (DNABERT), or constant / inverse square root, which ignore the last step. */
+  schedule: Schedule;
   weightDecay: number;
   maxGradNorm: number;
   betas: [number, number];
@@ -266,6 +269,12 @@ export interface PretrainConfig {
   validFraction: number;
   /** Write a resumable checkpoint every this many validations. */
   checkpointEvery: number;
+  /**
+   * Steps after which the current weights are also saved as a checkpoint of their own (validated
+   * there, on or off the `evalEvery` grid): `<out>-step<N>/`, with `snapshot.json`. Needs a schedule
+   * that ignores the last step, so that every snapshot is a point of one run.
+   */
+  snapshotSteps: number[];
 }
 
 /** DNABERT's own pretraining (run_pretrain.py / run_pretrain.sh): BERT-base, 6-mers, 512 tokens, for a GPU. */
@@ -281,6 +290,7 @@ const PRETRAIN_PAPER: PretrainConfig = {
   gradAccum: 25, // --gradient_accumulation_steps
   peakLr: 4e-4,
   warmupSteps: 10_000,
+  schedule: 'linear-decay', // run_pretrain.py: get_linear_schedule_with_warmup
   weightDecay: 0.01,
   maxGradNorm: 1.0, // the HF default
   betas: [0.9, 0.98], // --beta1 / --beta2
@@ -289,6 +299,7 @@ const PRETRAIN_PAPER: PretrainConfig = {
   validWindows: 2048,
   validFraction: 0.01,
   checkpointEvery: 1,
+  snapshotSteps: [],
 };
 
 /** CPU-sized: the quick profile's fine-tuning BERT (the same architecture, so pretrained and random arms compare fairly), 251-bp windows. */
@@ -323,7 +334,23 @@ const PRETRAIN_SMOKE: Partial<PretrainConfig> = {
   validFraction: 0.1,
 };
 
-const PRETRAIN_OVERRIDES: Record<string, Partial<PretrainConfig>> = { paper: {}, quick: PRETRAIN_QUICK, smoke: PRETRAIN_SMOKE };
+/**
+ * The compute ladder of the pretraining study (`make pretraining-study`): one run of the quick
+ * architecture on the genome corpus with snapshots at 75, 300, 1,200 and 4,800 steps (3,936 k-mer
+ * tokens a step: 0.3 M, 1.2 M, 4.7 M and 18.9 M tokens). Warmup, then the inverse square root of the
+ * step, so the snapshots are points of one run and the run can be continued to more steps.
+ */
+const PRETRAIN_LADDER: Partial<PretrainConfig> = {
+  ...PRETRAIN_QUICK,
+  description: "the quick BERT (4 × 128) on 251-bp windows, 4,800 steps of 16 windows with snapshots at 75, 300, 1,200 and 4,800; warmup 100 steps, then inverse square root",
+  steps: 4800,
+  warmupSteps: 100,
+  schedule: 'inverse-sqrt',
+  evalEvery: 150,
+  snapshotSteps: [75, 300, 1200, 4800],
+};
+
+const PRETRAIN_OVERRIDES: Record<string, Partial<PretrainConfig>> = { paper: {}, quick: PRETRAIN_QUICK, ladder: PRETRAIN_LADDER, smoke: PRETRAIN_SMOKE };
 export const PRETRAIN_CONFIGS = Object.keys(PRETRAIN_OVERRIDES);
 
 /** A pretraining configuration by name, with optional overrides (unknown keys rejected). */

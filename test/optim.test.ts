@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, clipByGlobalNorm, decaysWeight, linearWarmupDecay } from '../lib/training/optim.js';
+import { AdamW, clipByGlobalNorm, decaysWeight, linearWarmupDecay, scheduledLr, stepIndependent } from '../lib/training/optim.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -14,6 +14,21 @@ const ref = JSON.parse(readFileSync(new URL('./fixtures/optim_reference.json', i
   lrs: number[];
   end: { w: number[]; b: number[] };
 };
+
+test('schedules that ignore the last step: constant and inverse square root (HF get_inverse_sqrt_schedule, timescale = warmup)', () => {
+  // [schedule, step, expected] for peak 2e-3, warmup 100, total 1000 (and 5000: the same but for linear-decay)
+  const table: [Parameters<typeof scheduledLr>[0], number, number][] = [
+    ['constant', 0, 0], ['constant', 50, 1e-3], ['constant', 100, 2e-3], ['constant', 4800, 2e-3],
+    ['inverse-sqrt', 50, 1e-3], ['inverse-sqrt', 100, 2e-3], ['inverse-sqrt', 400, 1e-3], ['inverse-sqrt', 10_000, 2e-4],
+    ['linear-decay', 100, 2e-3], ['linear-decay', 550, 1e-3], ['linear-decay', 1000, 0],
+  ];
+  for (const [schedule, step, lr] of table) assert.ok(Math.abs(scheduledLr(schedule, step, 2e-3, 100, 1000) - lr) < 1e-15, `${schedule} at ${step}`);
+  for (const step of [0, 99, 100, 777, 4800]) {
+    assert.equal(scheduledLr('inverse-sqrt', step, 2e-3, 100, 1000), scheduledLr('inverse-sqrt', step, 2e-3, 100, 5000));
+    assert.equal(scheduledLr('constant', step, 2e-3, 100, 1000), scheduledLr('constant', step, 2e-3, 100, 5000));
+  }
+  assert.deepEqual([stepIndependent('linear-decay'), stepIndependent('constant'), stepIndependent('inverse-sqrt')], [false, true, true]);
+});
 
 test('linear warmup then linear decay at known steps', () => {
   const table: [number, number][] = [

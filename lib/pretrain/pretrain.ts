@@ -13,13 +13,13 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { acquireRunLock } from '../training/lock.js';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM } from '../models/dnabert.js';
 import { saveModel } from '../checkpoint/save.js';
 import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
-import { linearWarmupDecay } from '../training/optim.js';
-import { train, type TrainResult } from '../training/train.js';
+import { scheduledLr, stepIndependent } from '../training/optim.js';
+import { train, type EvalPoint, type TrainResult } from '../training/train.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { tokenizeBatch, tokenizeInto } from '../models/tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
@@ -50,6 +50,24 @@ export interface PretrainRecord {
   tokensPerSecond: number;
   /** sha256 of the saved model.safetensors (the fine-tuning records name the same). */
   weightsSha256?: string;
+  /** For a snapshot (PretrainConfig.snapshotSteps): the run's output folder; `training` and `final` are the run's up to the snapshot's step. */
+  snapshotOf?: string;
+}
+
+/** The folder of the snapshot at `step` of the run written to `out`: a sibling, `<out>-step<step>`. */
+export function snapshotDir(out: string, step: number): string {
+  return join(dirname(out), `${basename(out)}-step${step}`);
+}
+
+/**
+ * Training windows of a run whose schedule ignores the last step: the trainer's shuffle is over this
+ * many rows whatever the run's length, so a run continued to more steps sees the windows it would
+ * have seen had it been that long from the start (2^22 windows: 262,144 steps of 16).
+ */
+const STREAM_WINDOWS = 2 ** 22;
+
+function finalOf(last: EvalPoint): PretrainRecord['final'] {
+  return { validLoss: last.validLoss, perplexity: last.metrics!.perplexity, maskedAccuracy: last.metrics!.maskedAccuracy };
 }
 
 /** Masking seeds of the validation batches: fixed, so every validation scores the same masked tokens. */
@@ -165,25 +183,31 @@ export function readPretrainRecord(dir: string): PretrainRecord | null {
 }
 
 /** A finished run in `out` is only reused for the same corpus, configuration and seed; anything else is an error, not a silent reuse. */
-function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfig, seed: number): void {
+function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfig, seed: number): 'same' | 'continue' {
   const differences: string[] = [];
   if (done.corpus.spec !== portablePath(spec.corpus)) differences.push(`corpus ${done.corpus.spec}, not ${portablePath(spec.corpus)}`);
+  const longer = stepIndependent(c.schedule) && c.steps > done.config.steps && JSON.stringify({ ...done.config, steps: c.steps }) === JSON.stringify(c);
+  if (longer && differences.length === 0 && done.seed === seed) {
+    if (existsSync(join(`${spec.out}.checkpoint`, 'state.json'))) return 'continue';
+    throw new Error(`${join(spec.out, RECORD_FILE)}: to continue this run from ${done.config.steps} to ${c.steps} steps its final checkpoint ${spec.out}.checkpoint is needed, and it is gone. Pretrain into another --out.`);
+  }
   if (JSON.stringify(done.config) !== JSON.stringify(c)) differences.push(`configuration ${done.config.name} (${done.config.steps} steps), not ${c.name} (${c.steps} steps)`);
   if (done.seed !== seed) differences.push(`seed ${done.seed}, not ${seed}`);
   if (differences.length) {
     throw new Error(`${join(spec.out, RECORD_FILE)}: this folder holds a finished pretraining with ${differences.join('; ')}. Choose another --out, or delete the folder to pretrain again.`);
   }
+  return 'same';
 }
 
 /** Pretrain, or return the finished run in `out` (a run interrupted earlier resumes from its checkpoint beside `out`). */
 export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRecord; skipped: boolean }> {
   const c = resolvePretrainConfig(spec.config, spec.overrides);
   const seed = spec.seed ?? 1;
-  const done = readPretrainRecord(spec.out);
-  if (done) {
-    checkSameRun(done, spec, c, seed);
-    return { record: done, skipped: true };
+  if (c.snapshotSteps.length && !stepIndependent(c.schedule)) {
+    throw new Error(`pretraining config ${c.name}: snapshots (snapshotSteps ${c.snapshotSteps.join(', ')}) need a schedule that ignores the last step (constant or inverse-sqrt), not ${c.schedule}: under linear decay a snapshot is not a point of a shorter run`);
   }
+  const done = readPretrainRecord(spec.out);
+  if (done && checkSameRun(done, spec, c, seed) === 'same') return { record: done, skipped: true };
   // one writer per output folder (lib/training/lock.ts)
   const release = acquireRunLock(`${spec.out}.lock`);
   try {
@@ -209,7 +233,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
     const tok = { k: c.k, maxLen: c.maxLen, attendToPadding: false };
     const scratch = { ids: new Int32Array(c.maxLen), mask: new Int32Array(c.maxLen) };
     const lazy: Encoded = {
-      n: c.steps * perStep,
+      n: stepIndependent(c.schedule) ? Math.max(STREAM_WINDOWS, c.steps * perStep) : c.steps * perStep,
       width: c.maxLen,
       ids: new Int32Array(0),
       mask: null,
@@ -223,30 +247,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
     const validEnc = adapter.encode(tileWindows(corpus.valid, window, c.validWindows));
     const validRows: LabelledRows = { enc: validEnc, labels: new Int32Array(validEnc.n) };
     const tokensPerStep = perStep * (window - c.k + 1);
-    log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * tokensPerStep).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
-    const result = await train(adapter, trainRows, validRows, {
-      batchSize: c.batchSize,
-      gradAccum: c.gradAccum,
-      evalEvery: c.evalEvery,
-      patience: Number.MAX_SAFE_INTEGER, // pretraining runs its steps; the record keeps the curve
-      maxEpochs: 1,
-      maxSteps: c.steps,
-      validation: true,
-      checkpointEvery: c.checkpointEvery,
-      lr: (step, total) => linearWarmupDecay(step, c.peakLr, c.warmupSteps, total),
-      weightDecay: c.weightDecay,
-      maxGradNorm: c.maxGradNorm,
-      adam: { betas: c.betas, eps: c.eps },
-      seed,
-      checkpointDir: `${spec.out}.checkpoint`,
-      quiet: spec.quiet,
-      onStep: spec.onStep,
-      validate: (v) => validateMlm(model, c, v),
-      validateLast: true,
-      progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
-    });
-    const last = result.history[result.history.length - 1];
-    const record: PretrainRecord = {
+    const recordOf = (result: TrainResult, finishedAt: string): PretrainRecord => ({
       schema: 1,
       status: 'done',
       corpus: { spec: portablePath(spec.corpus), source: corpus.source, sha256: corpus.sha256, kind: corpus.kind, description: describeCorpus(corpus), bases: corpus.bases, usableBases: corpus.usableBases },
@@ -257,16 +258,49 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       code: gitState(),
       node: process.version,
       startedAt,
-      finishedAt: new Date().toISOString(),
+      finishedAt,
       training: result,
-      final: { validLoss: last.validLoss, perplexity: last.metrics!.perplexity, maskedAccuracy: last.metrics!.maskedAccuracy },
+      final: finalOf(result.history[result.history.length - 1]),
       tokensPerSecond: ((result.steps - (result.resumedFromStep ?? 0)) * tokensPerStep) / Math.max(result.seconds, 1e-9),
-    };
+    });
+    log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * tokensPerStep).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
+    const result = await train(adapter, trainRows, validRows, {
+      batchSize: c.batchSize,
+      gradAccum: c.gradAccum,
+      evalEvery: c.evalEvery,
+      patience: Number.MAX_SAFE_INTEGER, // pretraining runs its steps; the record keeps the curve
+      maxEpochs: 1,
+      maxSteps: c.steps,
+      validation: true,
+      checkpointEvery: c.checkpointEvery,
+      lr: (step, total) => scheduledLr(c.schedule, step, c.peakLr, c.warmupSteps, total),
+      weightDecay: c.weightDecay,
+      maxGradNorm: c.maxGradNorm,
+      adam: { betas: c.betas, eps: c.eps },
+      seed,
+      checkpointDir: `${spec.out}.checkpoint`,
+      quiet: spec.quiet,
+      onStep: spec.onStep,
+      validate: (v) => validateMlm(model, c, v),
+      validateLast: true,
+      validateAt: c.snapshotSteps,
+      onValidated: async (sofar) => {
+        if (!c.snapshotSteps.includes(sofar.steps)) return;
+        const dir = snapshotDir(spec.out, sofar.steps);
+        if (readPretrainRecord(dir)) return; // written before an interruption: the same weights
+        await saveModel(adapter, dir, { dnabert_pretraining: { corpus: corpus.source, corpus_sha256: corpus.sha256, steps: sofar.steps, config: c.name, snapshot_of: basename(spec.out) } });
+        writeJsonAtomic(join(dir, RECORD_FILE), { ...recordOf(sofar, new Date().toISOString()), weightsSha256: fileSha256(join(dir, 'model.safetensors')), snapshotOf: portablePath(spec.out) });
+        log(`snapshot at step ${sofar.steps} (${(sofar.steps * tokensPerStep).toLocaleString('en')} tokens) → ${dir}`);
+      },
+      progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
+    });
+    const record = recordOf(result, new Date().toISOString());
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)
     await saveModel(adapter, spec.out, { dnabert_pretraining: { corpus: record.corpus.source, corpus_sha256: corpus.sha256, steps: result.steps, config: c.name } });
     record.weightsSha256 = fileSha256(join(spec.out, 'model.safetensors'));
     writeJsonAtomic(join(spec.out, RECORD_FILE), record);
-    rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
+    // a run under a schedule that ignores the last step keeps its final checkpoint, to be continued (--steps more)
+    if (!stepIndependent(c.schedule)) rmSync(`${spec.out}.checkpoint`, { recursive: true, force: true });
     return { record, skipped: false };
   } finally {
     adapter.dispose();

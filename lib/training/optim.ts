@@ -6,7 +6,8 @@
  *   LayerNorm weights, as the Trainer does). Plain Adam is AdamW with weight decay 0.
  * - Gradient clipping by global L2 norm.
  * - Linear warmup to the peak learning rate, then linear decay to 0 at the last step
- *   (`get_linear_schedule_with_warmup`).
+ *   (`get_linear_schedule_with_warmup`); for pretraining runs whose snapshots must be points of one run
+ *   whatever its length, warmup then constant or inverse square root (schedules that ignore the last step).
  */
 import * as tf from '@tensorflow/tfjs';
 import { usesNativeKernels } from '../models/ops.js';
@@ -17,6 +18,26 @@ import { adamwAll } from '../torch/ops.js';
 export function linearWarmupDecay(step: number, peak: number, warmup: number, total: number): number {
   if (step < warmup) return (peak * step) / Math.max(1, warmup);
   return peak * Math.max(0, (total - step) / Math.max(1, total - warmup));
+}
+
+/** Learning-rate schedules by name: `linear-decay` (above) needs the run's last step; the others do not. */
+export const SCHEDULES = ['linear-decay', 'constant', 'inverse-sqrt'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
+
+/**
+ * The rate after `step` steps under `schedule`: linear warmup to `peak` over `warmup` steps, then
+ * linear decay to 0 at `total` (`linear-decay`), `peak` (`constant`), or `peak·√(warmup/step)`
+ * (`inverse-sqrt`, continuous at the end of warmup). Only `linear-decay` depends on `total`.
+ */
+export function scheduledLr(schedule: Schedule, step: number, peak: number, warmup: number, total: number): number {
+  if (schedule === 'linear-decay') return linearWarmupDecay(step, peak, warmup, total);
+  if (step < warmup) return (peak * step) / Math.max(1, warmup);
+  return schedule === 'constant' ? peak : peak * Math.sqrt(Math.max(1, warmup) / Math.max(1, step));
+}
+
+/** Whether a run under `schedule` can be stopped early or continued and still be one run. */
+export function stepIndependent(schedule: Schedule): boolean {
+  return schedule !== 'linear-decay';
 }
 
 /** Hugging Face Trainer's rule: no weight decay for biases and LayerNorm weights. */

@@ -48,6 +48,10 @@ export interface TrainOptions extends EngineConfig {
    * the authors' grid.
    */
   validateLast?: boolean;
+  /** More steps to validate at, on or off the `evalEvery` grid (pretraining's snapshots). */
+  validateAt?: number[];
+  /** Called after each validation with the run so far (its last history point is that validation), before any checkpoint is written. */
+  onValidated?: (sofar: TrainResult) => Promise<void>;
 }
 
 export interface EvalPoint {
@@ -229,7 +233,7 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
         ...o.progressInfo?.(st.step - (resumedFromStep ?? 0), (Date.now() - t0) / 1000),
       });
 
-      if (useValid && (st.step % o.evalEvery === 0 || (o.validateLast && st.step >= totalSteps))) {
+      if (useValid && (st.step % o.evalEvery === 0 || (o.validateLast && st.step >= totalSteps) || o.validateAt?.includes(st.step))) {
         const { loss: meanLoss, metrics } = o.validate ? await o.validate(validSet!) : { loss: (await predictRows(model, validSet!, o.batchSize * 2)).meanLoss, metrics: undefined };
         st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr, ...(metrics ? { metrics } : {}) });
         st.trainLossSum = 0;
@@ -244,6 +248,7 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
           st.done = true;
         }
         evalCount++;
+        if (o.onValidated) await o.onValidated(resultOf(st, microPerEpoch, useValid, resumedFromStep, st.seconds + (Date.now() - t0) / 1000));
         if (o.checkpointEvery > 0 && evalCount % o.checkpointEvery === 0) await saveCheckpoint();
       }
       if (st.step >= totalSteps) st.done = true;
@@ -267,14 +272,17 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
   // As HF's load_best_model_at_end: the weights of the evaluation with the lowest validation loss.
   if (useValid && best && st.bestStep !== st.step) restore(model.variables, best);
   opt.dispose();
-  const seconds = st.seconds + (Date.now() - t0) / 1000;
+  return resultOf(st, microPerEpoch, useValid, resumedFromStep, st.seconds + (Date.now() - t0) / 1000);
+}
+
+function resultOf(st: TrainState, microPerEpoch: number, useValid: boolean, resumedFromStep: number | null, seconds: number): TrainResult {
   return {
     steps: st.step,
     epochs: st.epoch + (st.micro > 0 ? st.micro / microPerEpoch : 0),
     bestStep: useValid ? st.bestStep : null,
     bestValidLoss: useValid ? st.bestLoss : null,
     stoppedEarly: st.stoppedEarly,
-    history: st.history,
+    history: [...st.history],
     resumedFromStep,
     seconds,
   };

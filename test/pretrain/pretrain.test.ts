@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { selectBackend, type BackendInfo } from '../../lib/backend.js';
-import { mlmAdapter, pretrain, readPretrainRecord } from '../../lib/pretrain/pretrain.js';
+import { mlmAdapter, pretrain, readPretrainRecord, snapshotDir } from '../../lib/pretrain/pretrain.js';
 import { makeBatch } from '../../lib/models/adapters.js';
 import { encodeDna } from '../../lib/data/dna.js';
 import { loadCheckpoint, loadMaskedLM } from '../../lib/checkpoint/hf.js';
@@ -144,6 +144,40 @@ test('a random DNA corpus too short for one window is refused before training', 
   try {
     writeFileSync(join(t.path, 's.fa'), `>x\n${randomDna(50, seededRng(1))}\n`);
     await assert.rejects(pretrain({ corpus: join(t.path, 's.fa'), config: 'smoke', out: join(t.path, 'o'), backend, quiet: true }), /no N-free stretch of 67 bp or more/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('snapshots are points of one run: a shorter run has the same snapshots, and continued it reaches the longer run', async () => {
+  const t = tempDir();
+  try {
+    const fa = join(t.path, 'genome.fa');
+    writeGenome(fa);
+    const over = { schedule: 'inverse-sqrt' as const, warmupSteps: 2, evalEvery: 4, snapshotSteps: [3, 5] };
+    const long = join(t.path, 'long'), short = join(t.path, 'short');
+    const a = await pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 8 }, out: long, backend, quiet: true });
+    assert.deepEqual(a.record.training.history.map((p) => p.step), [3, 4, 5, 8]);
+    const b = await pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 5 }, out: short, backend, quiet: true });
+    for (const step of [3, 5]) {
+      const [ra, rb] = [readPretrainRecord(snapshotDir(long, step))!, readPretrainRecord(snapshotDir(short, step))!];
+      assert.equal(ra.training.steps, step);
+      assert.match(ra.snapshotOf!, /long$/);
+      assert.equal(ra.final.validLoss, ra.training.history[ra.training.history.length - 1].validLoss);
+      assert.equal(ra.weightsSha256, rb.weightsSha256, `snapshot at step ${step}: the same weights in both runs`);
+      assert.equal(ra.final.validLoss, rb.final.validLoss);
+    }
+    assert.equal(b.record.training.steps, 5);
+    // continued to 8 steps from its kept final checkpoint: the longer run's curve and weights
+    const c = await pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 8 }, out: short, backend, quiet: true });
+    assert.equal(c.skipped, false);
+    assert.equal(c.record.training.resumedFromStep, 5);
+    assert.deepEqual(c.record.training.history.map((p) => p.validLoss), a.record.training.history.map((p) => p.validLoss));
+    assert.equal(c.record.weightsSha256, a.record.weightsSha256);
+    // a shorter --steps than the finished run is a different run, refused
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 6 }, out: short, backend, quiet: true }), /holds a finished pretraining/);
+    // under linear decay a snapshot is not a point of a shorter run
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { snapshotSteps: [3] }, out: join(t.path, 'lin'), backend, quiet: true }), /need a schedule that ignores the last step/);
   } finally {
     t.cleanup();
   }
