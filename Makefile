@@ -25,6 +25,9 @@ JUPYTER     ?= /usr/bin/jupyter
 # snakemake: the workflow for clusters (workflow/; Snakemake 7 as Debian 12 ships it).
 # libtorch-dev: libtorch 1.13 (CPU) for the torch backend's addon (torch/), so its tests run everywhere.
 APT_PACKAGES := jupyter-nbconvert python3-nbclient jupyter-client python3-ipython python3-ipykernel chromium libopenblas-openmp-dev snakemake libtorch-dev
+# Packages the test suite runs for real: a one-node Slurm cluster (test/slurm.test.ts) and the classic
+# Jupyter Notebook server (test/jupyter.test.ts). Not needed to use the project.
+APT_TEST := slurmctld slurmd munge slurm-client jupyter-notebook
 # Packages for the PyTorch reference (fixtures and benchmarks only; never a runtime dependency).
 APT_REFERENCE := python3-torch libopenblas0-pthread
 
@@ -50,7 +53,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# *//'
@@ -69,6 +72,9 @@ endef
 
 setup-apt:
 	@$(call apt_install,$(APT_PACKAGES))
+
+setup-cluster-test:
+	@$(call apt_install,$(APT_TEST))
 
 setup-reference:
 	@$(call apt_install,$(APT_REFERENCE))
@@ -112,7 +118,7 @@ unit: $(NODE_STAMP)
 	DNABERT_REQUIRE_NATIVE=$${DNABERT_REQUIRE_NATIVE:-1} DNABERT_REQUIRE_TORCH=$${DNABERT_REQUIRE_TORCH:-1} node --import tsx --test $(TESTS)
 
 # The node test summary comes last, so it closes the output.
-test: setup typecheck smoke unit
+test: setup setup-cluster-test typecheck smoke unit
 
 # The notebooks on generated data with the smoke profile: they must execute without an error.
 smoke: setup

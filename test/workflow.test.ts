@@ -107,3 +107,28 @@ test('a job killed mid-run leaves no record, and the rerun resumes it from its c
     t.cleanup();
   }
 });
+
+test('config checks: gpus=false drops the GPU request, --config resources may be text, oversized requests and bad numbers are named', () => {
+  const t = tempDir();
+  try {
+    const base = ['-n', '--config', `results=${join(t.path, 'results')}`, `data_root=${join(t.path, 'data')}`, 'models=[dnabert-random]', 'seeds=[1]', 'datasets=[human_nontata_promoters]'];
+    const gpu = snakemake(base);
+    assert.equal(gpu.status, 0, gpu.out);
+    assert.match(gpu.out, /slurm_extra=--gres=gpu:1/);
+    const cpu = snakemake([...base, 'gpus=false']);
+    assert.equal(cpu.status, 0, cpu.out);
+    assert.doesNotMatch(cpu.out, /--gres/);
+    // --config passes nested values on as text: they are read as numbers
+    const text = snakemake([...base, `resources={"dnabert-random": {"threads": "1", "mem_mb": "1234", "runtime": "10", "gpu": "0"}}`]);
+    assert.equal(text.status, 0, text.out);
+    assert.match(text.out, /mem_mb=1234, .*runtime=10/);
+    const big = snakemake([...base, 'max_threads=2']);
+    assert.notEqual(big.status, 0);
+    assert.match(big.out, /config resources\.\S+\.threads: \d+ threads, but max_threads is 2/);
+    const bad = snakemake([...base, `resources={"dnabert-random": {"threads": "four", "mem_mb": 1, "runtime": 1, "gpu": 0}}`]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.out, /config resources\.dnabert-random\.threads: 'four' is not a whole number/);
+  } finally {
+    t.cleanup();
+  }
+});
