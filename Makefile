@@ -53,7 +53,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity bench clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# *//'
@@ -182,6 +182,18 @@ fixtures: setup-reference
 	cd test/fixtures/bert && $(SYS_PYTHON) make_bert_fixtures.py && $(SYS_PYTHON) make_mlm_fixtures.py && $(SYS_PYTHON) make_legacy_fixtures.py
 	cd test/fixtures/cnn && $(SYS_PYTHON) make_cnn_fixtures.py
 	$(SYS_PYTHON) test/fixtures/make_optim_fixture.py
+	@# pretraining fidelity (test/pretrain/fidelity.test.ts): our run's masked batches replayed in PyTorch
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	node --import tsx test/fixtures/pretrain/export.ts --preset small --corpus test/fixtures/pretrain/corpus.fa --out $$tmp && \
+	$(SYS_PYTHON) test/fixtures/pretrain/torch_pretrain.py $$tmp && cp $$tmp/torch.json test/fixtures/pretrain/small.torch.json
+
+# The pretraining engine against PyTorch at the quick architecture: 200 steps, the same initial weights,
+# windows and masks, dropout off; validation MLM losses side by side (results/pretraining-fidelity.md).
+pretraining-fidelity: setup setup-reference
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	node --import tsx test/fixtures/pretrain/export.ts --preset quick --corpus $(GENOME) --out $$tmp && \
+	$(SYS_PYTHON) test/fixtures/pretrain/torch_pretrain.py $$tmp && \
+	node --import tsx test/fixtures/pretrain/compare.ts $$tmp results/pretraining-fidelity.md
 
 clean:
 	rm -rf node_modules .jupyter build native/build torch/build

@@ -50,6 +50,9 @@ export interface DnabertConfig extends EngineConfig {
     num_hidden_layers?: number;
     num_attention_heads?: number;
     intermediate_size?: number;
+    /** Dropout off (0) for deterministic comparisons, e.g. the pretraining fidelity check against PyTorch. */
+    hidden_dropout_prob?: number;
+    attention_probs_dropout_prob?: number;
   };
   k: number;
   /** Token positions; 'authors' = longest training sequence in bp, capped at 512 (authors' code). */

@@ -2,10 +2,10 @@
  * Every `npm run <command>` answers --help (usage, options with defaults, examples; exit 0) and rejects
  * an unknown option or a bad value with one error line and the usage (exit 2), never a stack trace.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeToyTable } from './helpers.js';
 
@@ -125,6 +125,45 @@ test('training prints no TensorFlow.js "install our node backend" banner: the ba
 test('a failure while running is one error line, exit 1', async () => {
   const r = await cli('data', ['info', 'no/such/table.tsv']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr.trim(), "error: 'no/such/table.tsv' is neither a known dataset name nor an existing path.");
+  assert.match(r.stderr.trim(), /^error: 'no\/such\/table\.tsv' is neither a known dataset name nor an existing path\. Give a Genomic Benchmarks name/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.doesNotMatch(r.stderr, STACK);
+});
+
+describe('bad input to every command: one error line naming the input and the remedy, never a JavaScript property error', { concurrency: true }, () => {
+  const t = tempDir();
+  after(() => t.cleanup());
+  const p = (f: string) => join(t.path, f);
+  const files: Record<string, string> = {
+    'one-row.tsv': 'seq\tlabel\nACGTACGT\t0\n',
+    'no-label.tsv': 'seq\tscore\nACGT\t0.5\n',
+    'text.fa': 'hello\n',
+    'reads.fa': '>r\nACGTACGTAC\n',
+    'genome.fa': '>x\nACGTNNNACGT\n',
+  };
+  // [command, arguments, what the line must say]
+  const cases: [string, string[], RegExp][] = [
+    ['experiment', ['--dataset', p('one-row.tsv'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /one-row\.tsv: one class only .* Add rows of the other class/],
+    ['experiment', ['--dataset', p('no-label.tsv'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /no-label\.tsv: cannot find the label column .*labelColumn/],
+    ['experiment', ['--dataset', p('reads.fa'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /reads\.fa: a FASTA file has no labels.*npm run pretrain/],
+    ['experiment', ['--dataset', p('nothing'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /neither a known dataset name nor an existing path\. Give/],
+    ['predict', ['--model', p('nothing'), '--input', p('reads.fa')], /model directory not found: .*--save-model/],
+    ['predict', ['--model', t.path, '--input', p('reads.fa')], /missing config\.json; a DNABERT checkpoint directory needs/],
+    ['pretrain', ['--corpus', p('text.fa'), '--config', 'smoke', '--out', p('o')], /text\.fa line 1: sequence data before the first '>' header/],
+    ['pretrain', ['--corpus', p('genome.fa'), '--config', 'smoke', '--out', p('o')], /no N-free stretch of \d+ bp or more/],
+    ['aggregate', ['--profile', 'smoke', '--results', p('nothing')], /no run records for profile 'smoke' under/],
+    ['data', ['download', 'no_such_dataset', '--root', p('d')], /Unknown dataset 'no_such_dataset'\. Known Genomic Benchmarks datasets: /],
+  ];
+  for (const [name, content] of Object.entries(files)) writeFileSync(p(name), content);
+  for (const [command, args, says] of cases) {
+    test(`${command} ${args.map((a) => a.replace(t.path, '…')).join(' ')}`, async () => {
+      const r = await cli(command, args);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], says);
+      assert.doesNotMatch(r.stderr, /Cannot read propert|is not a function|undefined|TypeError/);
+      assert.doesNotMatch(r.stderr, STACK);
+    });
+  }
 });

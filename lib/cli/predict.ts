@@ -19,7 +19,7 @@ import { loadPredictor, modelScorer, scan, scoreHeader, scoreRow, windowRow, typ
 import { command, examples, integer, run } from './command.js';
 
 export async function loadForPrediction(dir: string, maxLen?: number): Promise<Predictor> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`model directory not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`model directory not found: ${dir}. Name a saved model folder (npm run experiment -- --save-model writes them under results/models/) or a Hugging Face DNABERT checkpoint folder.`);
   return loadPredictor(dirFiles(dir), { maxLen, readTorch: torchReader });
 }
 

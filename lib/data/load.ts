@@ -70,7 +70,7 @@ export function loadDataset(nameOrPathIn: string, opts: LoadOptions = {}): Datas
     return readFolderDataset(root, nameOrPath);
   }
   if (!existsSync(nameOrPath)) {
-    throw new Error(`'${nameOrPath}' is neither a known dataset name nor an existing path.`);
+    throw new Error(`'${nameOrPath}' is neither a known dataset name nor an existing path. Give a Genomic Benchmarks name (npm run data -- list), a labelled table (.tsv/.csv[.gz]) or a dataset folder with train/ and test/.`);
   }
   if (statSync(nameOrPath).isDirectory()) {
     if (!existsSync(join(nameOrPath, 'train'))) throw new Error(`${nameOrPath}: a dataset folder needs train/ and test/ sub-folders.`);

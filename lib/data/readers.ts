@@ -203,15 +203,18 @@ export function datasetForFile(path: string): DatasetSpec | undefined {
  */
 export function readTable(path: string, opts: TableOptions = {}): LabelledTable {
   if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`Table not found: ${path}`);
+  const plain = path.replace(/\.gz$/, '');
+  if (/\.(fa|fasta|fna)$/i.test(plain)) {
+    throw new Error(`${path}: a FASTA file has no labels, so it is not a labelled table; give a TSV/CSV with a sequence and a label column (or a dataset folder), or pretrain on the FASTA with npm run pretrain -- --corpus ${path}`);
+  }
   const bytes = readBytesMaybeGz(path);
   const text = bytes.toString('utf8');
-  const plain = path.replace(/\.gz$/, '');
   const delimiter = plain.endsWith('.csv') ? ',' : plain.endsWith('.tsv') || plain.endsWith('.txt') ? '\t' : '';
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, delimiter, skipEmptyLines: 'greedy' });
   if (parsed.errors.length) {
     const e = parsed.errors[0];
     const line = e.row !== undefined ? ` line ${e.row + 2}` : '';
-    throw new Error(`${path}${line}: ${e.message} (${parsed.errors.length} parse error${parsed.errors.length > 1 ? 's' : ''} in all).`);
+    throw new Error(`${path}${line}: ${e.message} (${parsed.errors.length} parse error${parsed.errors.length > 1 ? 's' : ''} in all). A labelled table is tab-separated (.tsv, .txt) or comma-separated (.csv), with a header row naming a sequence and a label column.`);
   }
   const fields = parsed.meta.fields ?? [];
   const seqCol = pickColumn(fields, opts.seqColumn, SEQ_COLUMNS, 'sequence', path);

@@ -15,7 +15,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { acquireRunLock } from '../training/lock.js';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { bertConfig, BertMaskedLM } from '../models/dnabert.js';
+import { bertConfig, BertMaskedLM, type BertConfig } from '../models/dnabert.js';
 import { saveModel } from '../checkpoint/save.js';
 import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
 import { scheduledLr, stepIndependent } from '../training/optim.js';
@@ -77,14 +77,26 @@ function masking(c: PretrainConfig, vocabSize: number): MaskingOptions {
   return { k: c.k, centreProbability: c.centreProbability, vocabSize };
 }
 
-function maskedTensors(b: Batch, m: MaskingOptions, seed: number): { inputs: tf.Tensor2D; positions: tf.Tensor1D; targets: tf.Tensor1D } {
+/** A masked batch as the model sees it (for `PretrainSpec.onMasked`): [B, L] inputs and mask, flat positions b·L + t, original ids. */
+export interface MaskedBatch {
+  kind: 'train' | 'valid';
+  shape: [number, number];
+  inputs: Int32Array;
+  mask: Int32Array;
+  positions: Int32Array;
+  targets: Int32Array;
+}
+export type OnMasked = (batch: MaskedBatch) => void;
+
+function maskedTensors(b: Batch, m: MaskingOptions, seed: number, kind: MaskedBatch['kind'], onMasked?: OnMasked): { inputs: tf.Tensor2D; positions: tf.Tensor1D; targets: tf.Tensor1D } {
   const [B, L] = b.ids.shape;
   const r = maskTokens(b.ids.dataSync() as Int32Array, B, L, m, seed);
+  onMasked?.({ kind, shape: [B, L], inputs: r.inputs, mask: b.mask!.dataSync() as Int32Array, positions: r.positions, targets: r.targets });
   return { inputs: tf.tensor2d(r.inputs, [B, L], 'int32'), positions: tf.tensor1d(r.positions, 'int32'), targets: tf.tensor1d(r.targets, 'int32') };
 }
 
 /** The masked language model behind the trainer's interface: the batch's tokens are masked with the step's seed inside `loss`. */
-export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter {
+export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig, onMasked?: OnMasked): ModelAdapter {
   const m = masking(c, model.config.vocab_size);
   const tok = { k: c.k, maxLen: c.maxLen, attendToPadding: false };
   return {
@@ -95,7 +107,7 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
       return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };
     },
     loss(b, training, seed) {
-      const t = maskedTensors(b, m, seed ^ 0x3c6ef372);
+      const t = maskedTensors(b, m, seed ^ 0x3c6ef372, 'train', onMasked);
       try {
         return model.loss(t.inputs, b.mask!, t.positions, t.targets, { training, seed });
       } finally {
@@ -104,7 +116,7 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
     },
     evaluate(b) {
       // per row: the mean loss of its masked tokens and, in place of a class probability, the share predicted right
-      const { nll, right, positions } = maskedScores(model, b, m, VALID_SEED);
+      const { nll, right, positions } = maskedScores(model, b, m, VALID_SEED, 'valid');
       const L = b.ids.shape[1], B = b.ids.shape[0];
       const sums = new Float32Array(B), hits = new Float32Array(B), counts = new Float32Array(B);
       positions.forEach((p, j) => {
@@ -130,8 +142,8 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig): ModelAdapter
 }
 
 /** Each masked token's loss and whether the model's top token is the original, for a batch masked with `seed`. */
-function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: number): { nll: Float32Array; right: Float32Array; positions: Int32Array } {
-  const t = maskedTensors(b, m, seed);
+function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: number, kind: MaskedBatch['kind'], onMasked?: OnMasked): { nll: Float32Array; right: Float32Array; positions: Int32Array } {
+  const t = maskedTensors(b, m, seed, kind, onMasked);
   const [nll, right] = tf.tidy(() => {
     const logits = model.logits(t.inputs, b.mask!, t.positions);
     return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), tf.logSoftmax(logits)), 1)), tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32')];
@@ -142,13 +154,13 @@ function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: nu
 }
 
 /** Token-level validation: the mean loss over every masked token of the fixed windows, and masked-token accuracy. */
-async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows): Promise<{ loss: number; metrics: Record<string, number> }> {
+async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows, onMasked?: OnMasked): Promise<{ loss: number; metrics: Record<string, number> }> {
   const m = masking(c, model.config.vocab_size);
   const n = valid.enc.n, bs = c.batchSize * 2;
   let nll = 0, right = 0, count = 0;
   for (let s = 0, batchNo = 0; s < n; s += bs, batchNo++) {
     const b = makeBatch(valid, Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i));
-    const r = maskedScores(model, b, m, VALID_SEED + batchNo);
+    const r = maskedScores(model, b, m, VALID_SEED + batchNo, 'valid', onMasked);
     disposeBatch(b);
     for (let j = 0; j < r.nll.length; j++) nll += r.nll[j];
     for (let j = 0; j < r.right.length; j++) right += r.right[j];
@@ -174,6 +186,13 @@ export interface PretrainSpec {
   holdoutSeed?: number;
   /** Passed to the trainer (tests simulate a crash with it). */
   onStep?: (step: number) => void;
+  /** Sees every masked batch, training and validation, in order (the PyTorch fidelity check replays them). */
+  onMasked?: OnMasked;
+}
+
+/** The BERT configuration a pretraining configuration trains. */
+export function pretrainModelConfig(c: PretrainConfig): BertConfig {
+  return bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k, max_position_embeddings: Math.max(512, c.maxLen) }, `pretraining config ${c.name}.architecture`);
 }
 
 /** The finished record in `dir`, or null. */
@@ -224,9 +243,8 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
   const log = (s: string) => spec.quiet || console.log(s);
   log(describeCorpus(corpus));
 
-  const config = bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k, max_position_embeddings: Math.max(512, c.maxLen) }, `pretraining config ${c.name}.architecture`);
-  const model = BertMaskedLM.random(config, seed);
-  const adapter = mlmAdapter(model, c);
+  const model = BertMaskedLM.random(pretrainModelConfig(c), seed);
+  const adapter = mlmAdapter(model, c, spec.onMasked);
   try {
     const perStep = c.batchSize * c.gradAccum;
     const at = windowSampler(corpus.train, window, seed);
@@ -281,7 +299,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       checkpointDir: `${spec.out}.checkpoint`,
       quiet: spec.quiet,
       onStep: spec.onStep,
-      validate: (v) => validateMlm(model, c, v),
+      validate: (v) => validateMlm(model, c, v, spec.onMasked),
       validateLast: true,
       validateAt: c.snapshotSteps,
       onValidated: async (sofar) => {
