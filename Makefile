@@ -53,7 +53,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# *//'
@@ -186,6 +186,13 @@ fixtures: setup-reference
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
 	node --import tsx test/fixtures/pretrain/export.ts --preset small --corpus test/fixtures/pretrain/corpus.fa --out $$tmp && \
 	$(SYS_PYTHON) test/fixtures/pretrain/torch_pretrain.py $$tmp && cp $$tmp/torch.json test/fixtures/pretrain/small.torch.json
+
+# The pretraining study's compute ladder (README "Pretraining"): one run with snapshots at 0.3–19 M tokens,
+# then random weights and each snapshot fine-tuned at 800 and 3,200 labelled sequences, each at its own
+# best learning rate, 5 seeds; resumable. About 1 h of pretraining and 3–4 h of fine-tuning on 2 cores.
+pretraining-study: setup genome
+	node --import tsx lib/cli/pretrain.ts --corpus $(GENOME) --config ladder --out results/pretrained/ladder/genome
+	node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out results/pretraining-ladder.md
 
 # The pretraining engine against PyTorch at the quick architecture: 200 steps, the same initial weights,
 # windows and masks, dropout off; validation MLM losses side by side (results/pretraining-fidelity.md).

@@ -202,6 +202,28 @@ const PROFILE_OVERRIDES: Record<string, { description: string; override: Profile
   smoke: { description: 'seconds: tiny models and data, for tests and the notebook smoke run', override: SMOKE },
   lowdata: { description: "the quick profile's BERT (4 × 128) on 800 training sequences, 2 epochs: the pretraining study's fine-tuning (notebook 07)", override: LOWDATA },
 };
+
+/**
+ * The pretraining ladder's fine-tuning (`make pretraining-study`, lib/pretrain/ladder.ts): lowdata's
+ * recipe at each labelled-set size and peak learning rate, one profile each (`ladder-n800-lr3e-4`), so
+ * every arm gets the rate its own validation loss picks. 3,200 sequences train one epoch (200 steps),
+ * 800 two (100 steps), to bound the study's time on 2 cores.
+ */
+export const LADDER_SIZES = [800, 3200] as const;
+export const LADDER_RATES = [1e-4, 3e-4, 1e-3] as const;
+
+export function ladderProfile(size: number, lr: number): string {
+  return `ladder-n${size}-lr${lr.toExponential(0).replace('+', '')}`;
+}
+
+for (const size of LADDER_SIZES) {
+  for (const lr of LADDER_RATES) {
+    PROFILE_OVERRIDES[ladderProfile(size, lr)] = {
+      description: `the pretraining ladder: lowdata's BERT (4 × 128) on ${size.toLocaleString('en')} training sequences, peak learning rate ${lr}`,
+      override: { ...LOWDATA, data: { ...LOWDATA.data, maxTrain: size }, dnabert: { ...LOWDATA.dnabert, peakLr: lr, maxEpochs: size > 800 ? 1 : 2 } },
+    };
+  }
+}
 export const PROFILES = Object.keys(PROFILE_OVERRIDES);
 
 /** Apply `over` onto `base`, rejecting keys `base` does not have (with the dotted path). */

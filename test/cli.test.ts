@@ -31,7 +31,7 @@ const scripts = Object.entries((JSON.parse(readFileSync('package.json', 'utf8'))
   .filter((s): s is { name: string; file: string } => !!s.file);
 
 test('every lib/cli command is an npm script', () => {
-  assert.deepEqual(scripts.map((s) => s.name).sort(), ['aggregate', 'backend', 'data', 'experiment', 'model', 'notebooks', 'predict', 'pretrain']);
+  assert.deepEqual(scripts.map((s) => s.name).sort(), ['aggregate', 'backend', 'data', 'experiment', 'ladder', 'model', 'notebooks', 'predict', 'pretrain']);
 });
 
 describe('--help: usage, every option, examples; exit 0', { concurrency: true }, () => {

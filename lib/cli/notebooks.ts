@@ -264,9 +264,10 @@ import { resolveDataset } from './lib/data/load.js';
 import { parseSeeds, recordsOnly, runMatrix, type RunRecord } from './lib/training/runner.js';
 import { runCommand } from './lib/child.js';
 import { readPretrainRecord, type PretrainRecord } from './lib/pretrain/pretrain.js';
+import { LADDER_DATASET, ladderArms, ladderMarkdown, ladderRows, ladderVerdict, runLadder } from './lib/pretrain/ladder.js';
 import { armLabel, compareArms, formatStat, table2 } from './lib/report/aggregate.js';
 import { frameHtml, table2Html } from './lib/report/tables.js';
-import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure } from './lib/report/plots.js';
+import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure, ladderFigure, ladderPretrainingFigure } from './lib/report/plots.js';
 import { DataFrame } from 'danfojs-node';
 
 tslab.display.html(plotlyLoaderHtml());`),
@@ -351,6 +352,29 @@ and "beyond std" says whether it exceeds the standard deviation of both arms.`),
   tslab.display.html(figureHtml(validationCurvesFigure('Fine-tuning: validation loss per run', records), 360));
   tslab.display.html(table2Html(table2(records, seeds.length), seeds.length));
 } else tslab.display.markdown('No fine-tuning runs — see the data cell above.');`),
+    md(`## The compute ladder: when does pretraining pay off?
+
+One pretraining run on the genome corpus (configuration \`ladder\`: the same 4 × 128 BERT, warmup then the
+inverse square root of the step, so every snapshot is a point of one run) with snapshots at 0.3, 1.2, 4.7
+and 18.9 M tokens. Random weights and each snapshot are fine-tuned on 800 and 3,200 labelled sequences;
+each arm gets the peak learning rate (1e-4, 3e-4 or 1e-3) its own validation loss picks at seed 1, then
+5 seeds at that rate. Δ is pretrained − random, paired by seed, with a 95 % interval; AUROC beside F1,
+because a pretrained arm's F1 can move with its calibration alone. \`make pretraining-study\` trains it
+(hours, resumable); this notebook only reads its records.`),
+    code(`const ladderRun = \`\${RESULTS}/pretrained/ladder/genome\`;
+const ladderCells = await runLadder({ dataset: LADDER_DATASET, runDir: ladderRun, seeds: [1, 2, 3, 4, 5], resultsDir: RESULTS, recordsOnly: true });
+const ladder = ladderRows(ladderCells).filter((r) => r.seeds > 0);
+const snapshots = ladderArms(ladderRun).filter((a) => a.pretraining);
+const ladderRecord = readPretrainRecord(ladderRun) ?? snapshots[snapshots.length - 1]?.pretraining ?? null;
+if (ladderRecord) tslab.display.html(figureHtml(ladderPretrainingFigure(ladderRecord), 360));
+if (ladder.some((r) => r.deltaF1 && Number.isFinite(r.deltaF1.mean))) {
+  tslab.display.html(figureHtml(ladderFigure(ladder, 'f1'), 380));
+  tslab.display.html(figureHtml(ladderFigure(ladder, 'auroc'), 380));
+}
+if (ladder.length) {
+  tslab.display.markdown(ladderMarkdown(ladder));
+  for (const line of ladderVerdict(ladder)) tslab.display.markdown(line);
+} else tslab.display.markdown(\`No ladder runs under \${RESULTS}/runs/ yet: \\\`make pretraining-study\\\` makes them.\`);`),
   ]);
 }
 

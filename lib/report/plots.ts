@@ -11,6 +11,7 @@ import { MODEL_LABELS } from './paper.js';
 import type { ClassStats } from '../data/stats.js';
 import { armLabel, armModel, armOfRecord, armsOf, cellArms, meanStd, type Table2Cell } from './aggregate.js';
 import type { PretrainRecord } from '../pretrain/pretrain.js';
+import type { LadderRow } from '../pretrain/ladder.js';
 import type { RunRecord } from '../training/runner.js';
 import { projectRequire } from '../resolve.js';
 
@@ -171,5 +172,48 @@ export function armComparisonFigure(title: string, records: RunRecord[]): Figure
       },
     ],
     layout: { title: { text: title }, xaxis: { automargin: true }, yaxis: { title: { text: 'test F1 (%)' } } },
+  };
+}
+
+/**
+ * The pretraining ladder: Δ (pretrained − random, in F1 points or AUROC hundredths) against the tokens
+ * each snapshot was pretrained on (log axis), one line per labelled-set size, 95 % intervals as error bars.
+ */
+export function ladderFigure(rows: LadderRow[], metric: 'f1' | 'auroc'): Figure {
+  const sizes = [...new Set(rows.map((r) => r.size))];
+  const d = (r: LadderRow) => (metric === 'f1' ? r.deltaF1 : r.deltaAuroc);
+  return {
+    data: sizes.map((size) => {
+      const pts = rows.filter((r) => r.size === size && d(r) && Number.isFinite(d(r)!.mean));
+      return {
+        type: 'scatter', mode: 'lines+markers', name: `${size.toLocaleString('en')} labelled`,
+        x: pts.map((r) => r.tokens), y: pts.map((r) => 100 * d(r)!.mean),
+        error_y: { type: 'data', symmetric: false, visible: true, array: pts.map((r) => (Number.isFinite(d(r)!.hi) ? 100 * (d(r)!.hi - d(r)!.mean) : 0)), arrayminus: pts.map((r) => (Number.isFinite(d(r)!.lo) ? 100 * (d(r)!.mean - d(r)!.lo) : 0)) },
+      };
+    }),
+    layout: {
+      title: { text: metric === 'f1' ? 'Pretrained − random weights: Δ test F1 (points, 95 % CI over seeds)' : 'Pretrained − random weights: Δ test AUROC (×100, 95 % CI over seeds)' },
+      xaxis: { title: { text: 'pretraining tokens (k-mers seen)' }, type: 'log' },
+      yaxis: { title: { text: metric === 'f1' ? 'Δ F1 (points)' : 'Δ AUROC ×100' }, zeroline: true },
+    },
+  };
+}
+
+/** The ladder run's MLM validation loss and masked-token accuracy against tokens, from its longest record. */
+export function ladderPretrainingFigure(record: PretrainRecord): Figure {
+  const c = record.config;
+  const perStep = c.batchSize * c.gradAccum * (c.maxLen - 2);
+  const h = record.training.history;
+  return {
+    data: [
+      { type: 'scatter', mode: 'lines+markers', name: 'validation MLM loss', x: h.map((p) => p.step * perStep), y: h.map((p) => p.validLoss) },
+      { type: 'scatter', mode: 'lines+markers', name: 'masked-token accuracy (%)', yaxis: 'y2', x: h.map((p) => p.step * perStep), y: h.map((p) => 100 * (p.metrics?.maskedAccuracy ?? NaN)) },
+    ],
+    layout: {
+      title: { text: 'The ladder run: held-out MLM loss and masked-token accuracy' },
+      xaxis: { title: { text: 'pretraining tokens' }, type: 'log' },
+      yaxis: { title: { text: 'cross-entropy (nats)' } },
+      yaxis2: { title: { text: 'masked-token accuracy (%)' }, overlaying: 'y', side: 'right' },
+    },
   };
 }

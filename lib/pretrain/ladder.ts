@@ -1,0 +1,215 @@
+/**
+ * The compute ladder of the pretraining study: does pretraining pay off, and from how many tokens?
+ *
+ * Arms: random weights, and each snapshot of one pretraining run (PretrainConfig.snapshotSteps, e.g.
+ * results/pretrained/ladder/genome-step300). For every labelled-set size (LADDER_SIZES) and arm, the
+ * peak learning rate is chosen from LADDER_RATES by the arm's own validation loss at the first seed;
+ * the other seeds then run at that rate. Every run is one `runExperiment` (records, checkpoints and
+ * locks as everywhere: resumable, skipped when done), filed under the profile `ladder-n<size>-lr<rate>`.
+ *
+ * The summary pairs each arm with random weights seed by seed (both see the same data splits and order)
+ * and gives Δ F1 and Δ AUROC (pretrained − random) with a 95 % t interval over seeds. AUROC is
+ * threshold-free: a pretrained arm's F1 can move with its calibration alone.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { LADDER_RATES, LADDER_SIZES, ladderProfile, type ModelName } from '../config.js';
+import { datasetKey } from '../data/load.js';
+import { armOf, readRecord, recordPath, runExperiment, type RunRecord } from '../training/runner.js';
+import { readPretrainRecord, type PretrainRecord } from './pretrain.js';
+
+export interface LadderArm {
+  /** `dnabert-random` or `dnabert-pretrained.<snapshot folder>`. */
+  arm: string;
+  model: ModelName;
+  /** The snapshot folder (none for random weights). */
+  pretrained?: string;
+  /** Pretraining steps and k-mer tokens seen (0 for random weights). */
+  steps: number;
+  tokens: number;
+  pretraining?: PretrainRecord;
+}
+
+/** Random weights, then every snapshot of the pretraining run written to `runDir`, by step. */
+export function ladderArms(runDir: string): LadderArm[] {
+  const parent = dirname(runDir), name = basename(runDir);
+  const arms: LadderArm[] = [{ arm: 'dnabert-random', model: 'dnabert-random', steps: 0, tokens: 0 }];
+  if (!existsSync(parent)) return arms;
+  const snapshots = readdirSync(parent)
+    .map((f) => ({ f, m: f.match(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-step(\\d+)$`)) }))
+    .filter((x) => x.m)
+    .map((x) => ({ dir: join(parent, x.f), record: readPretrainRecord(join(parent, x.f)) }))
+    .filter((x): x is { dir: string; record: PretrainRecord } => x.record !== null)
+    .sort((a, b) => a.record.training.steps - b.record.training.steps);
+  for (const s of snapshots) {
+    const c = s.record.config;
+    const tokensPerStep = c.batchSize * c.gradAccum * (c.maxLen - 2);
+    arms.push({ arm: armOf('dnabert-pretrained', s.dir), model: 'dnabert-pretrained', pretrained: s.dir, steps: s.record.training.steps, tokens: s.record.training.steps * tokensPerStep, pretraining: s.record });
+  }
+  return arms;
+}
+
+export interface LadderOptions {
+  dataset: string;
+  runDir: string;
+  seeds: number[];
+  resultsDir: string;
+  sizes?: readonly number[];
+  rates?: readonly number[];
+  /** Only read the records there are (DNABERT_RECORDS_ONLY): train nothing. */
+  recordsOnly?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LadderCell {
+  size: number;
+  arm: LadderArm;
+  /** seed 1's record at each rate (null where it is not there yet). */
+  selection: { lr: number; record: RunRecord | null }[];
+  /** The rate chosen by seed 1's lowest validation loss, once every rate has a record. */
+  lr: number | null;
+  /** The records at the chosen rate, by seed (null where missing). */
+  runs: (RunRecord | null)[];
+}
+
+function done(r: RunRecord | null): RunRecord | null {
+  return r?.status === 'done' ? r : null;
+}
+
+/** Run (or read) the ladder: every size × arm, the rate selection at the first seed, then the other seeds. */
+export async function runLadder(o: LadderOptions): Promise<LadderCell[]> {
+  const sizes = o.sizes ?? LADDER_SIZES, rates = o.rates ?? LADDER_RATES;
+  const key = datasetKey(o.dataset);
+  const log = o.log ?? console.log;
+  const cells: LadderCell[] = [];
+  const run = async (a: LadderArm, profile: string, seed: number): Promise<RunRecord | null> => {
+    const path = recordPath(o.resultsDir, key, profile, a.arm, seed);
+    if (o.recordsOnly) return done(readRecord(path));
+    const { record, skipped } = await runExperiment({ dataset: o.dataset, model: a.model, seed, profile, resultsDir: o.resultsDir, pretrained: a.pretrained });
+    log(`${profile} · ${a.arm} · seed ${seed} — ${skipped ? 'already done' : 'done'}: validation loss ${record.training?.bestValidLoss?.toFixed(4)}, F1 ${(100 * (record.test?.f1 ?? NaN)).toFixed(1)}%, AUROC ${(record.test?.auroc ?? NaN).toFixed(3)}`);
+    return done(record);
+  };
+  for (const size of sizes) {
+    for (const a of ladderArms(o.runDir)) {
+      const selection: LadderCell['selection'] = [];
+      for (const lr of rates) selection.push({ lr, record: await run(a, ladderProfile(size, lr), o.seeds[0]) });
+      const complete = selection.every((s) => s.record?.training?.bestValidLoss != null);
+      const lr = complete ? selection.reduce((b, s) => (s.record!.training!.bestValidLoss! < b.record!.training!.bestValidLoss! ? s : b)).lr : null;
+      const runs: (RunRecord | null)[] = [];
+      for (const seed of o.seeds) {
+        if (lr === null) runs.push(null);
+        else if (seed === o.seeds[0]) runs.push(selection.find((s) => s.lr === lr)!.record);
+        else runs.push(await run(a, ladderProfile(size, lr), seed));
+      }
+      cells.push({ size, arm: a, selection, lr, runs });
+    }
+  }
+  return cells;
+}
+
+/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10). */
+const T975 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+export interface Interval {
+  mean: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/** Mean and 95 % t interval of paired differences (NaN bounds below 2 pairs). */
+export function pairedInterval(diffs: number[]): Interval {
+  const n = diffs.length;
+  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, n };
+  const m = mean(diffs);
+  if (n < 2) return { mean: m, lo: NaN, hi: NaN, n };
+  const t = T975[n - 1] ?? 1.96;
+  const half = (t * sampleStandardDeviation(diffs)) / Math.sqrt(n);
+  return { mean: m, lo: m - half, hi: m + half, n };
+}
+
+export interface LadderRow {
+  size: number;
+  arm: string;
+  steps: number;
+  tokens: number;
+  lr: number | null;
+  seeds: number;
+  f1: { mean: number; sd: number };
+  auroc: { mean: number; sd: number };
+  /** Pretrained − random, paired by seed (absent for the random arm). */
+  deltaF1?: Interval;
+  deltaAuroc?: Interval;
+  /** MLM validation loss and masked-token accuracy of the snapshot. */
+  mlm?: { validLoss: number; maskedAccuracy: number };
+}
+
+function meanSd(xs: number[]): { mean: number; sd: number } {
+  return { mean: xs.length ? mean(xs) : NaN, sd: xs.length > 1 ? sampleStandardDeviation(xs) : NaN };
+}
+
+/** One row per size × arm; F1 and AUROC in [0, 1]. */
+export function ladderRows(cells: LadderCell[]): LadderRow[] {
+  return cells.map((c) => {
+    const runs = c.runs.filter((r): r is RunRecord => r !== null);
+    const row: LadderRow = {
+      size: c.size, arm: c.arm.arm, steps: c.arm.steps, tokens: c.arm.tokens, lr: c.lr, seeds: runs.length,
+      f1: meanSd(runs.map((r) => r.test!.f1)), auroc: meanSd(runs.map((r) => r.test!.auroc)),
+      ...(c.arm.pretraining ? { mlm: { validLoss: c.arm.pretraining.final.validLoss, maskedAccuracy: c.arm.pretraining.final.maskedAccuracy } } : {}),
+    };
+    if (c.arm.model !== 'dnabert-random') {
+      const random = cells.find((x) => x.size === c.size && x.arm.model === 'dnabert-random');
+      const pairs = c.runs.map((r, i) => [r, random?.runs[i] ?? null] as const).filter((p): p is readonly [RunRecord, RunRecord] => p[0] !== null && p[1] !== null);
+      row.deltaF1 = pairedInterval(pairs.map(([p, r]) => p.test!.f1 - r.test!.f1));
+      row.deltaAuroc = pairedInterval(pairs.map(([p, r]) => p.test!.auroc - r.test!.auroc));
+    }
+    return row;
+  });
+}
+
+/** Seed 1 of every arm at every rate: how much of Δ the rate alone makes. */
+export function rateRows(cells: LadderCell[]): { size: number; arm: string; lr: number; validLoss: number | null; f1: number | null; auroc: number | null; chosen: boolean }[] {
+  return cells.flatMap((c) => c.selection.map((s) => ({
+    size: c.size, arm: c.arm.arm, lr: s.lr,
+    validLoss: s.record?.training?.bestValidLoss ?? null, f1: s.record?.test?.f1 ?? null, auroc: s.record?.test?.auroc ?? null, chosen: s.lr === c.lr,
+  })));
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '–');
+const interval = (i?: Interval, scale = 100, digits = 1) =>
+  !i || !Number.isFinite(i.mean) ? '–' : `${(scale * i.mean).toFixed(digits)}${Number.isFinite(i.lo) ? ` [${(scale * i.lo).toFixed(digits)}, ${(scale * i.hi).toFixed(digits)}]` : ''}`;
+
+/** The ladder as a Markdown table (F1 and Δ F1 in points, AUROC and Δ AUROC in hundredths). */
+export function ladderMarkdown(rows: LadderRow[]): string {
+  const head = '| labelled | arm | pretraining tokens | peak lr | seeds | F1 % | AUROC | Δ F1 (95 % CI) | Δ AUROC ×100 (95 % CI) |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|';
+  const body = rows.map((r) => `| ${r.size.toLocaleString('en')} | ${r.arm} | ${r.tokens ? `${(r.tokens / 1e6).toFixed(2)} M` : '—'} | ${r.lr ?? '–'} | ${r.seeds} | ${pct(r.f1.mean)} ± ${pct(r.f1.sd)} | ${Number.isFinite(r.auroc.mean) ? r.auroc.mean.toFixed(3) : '–'} | ${interval(r.deltaF1)} | ${interval(r.deltaAuroc)} |`);
+  return [head, ...body].join('\n');
+}
+
+/**
+ * What the ladder says, in sentences computed from its rows: per labelled-set size, the snapshots
+ * whose 95 % interval of Δ F1 or Δ AUROC lies above 0, below 0, or includes it — whatever the sign.
+ */
+export function ladderVerdict(rows: LadderRow[]): string[] {
+  const out: string[] = [];
+  for (const size of [...new Set(rows.map((r) => r.size))]) {
+    const pts = rows.filter((r) => r.size === size && r.deltaF1 && r.deltaF1.n >= 2 && Number.isFinite(r.deltaF1.lo));
+    if (!pts.length) continue;
+    const say = (what: 'deltaF1' | 'deltaAuroc', name: string, scale: number) => {
+      const side = (r: LadderRow) => (r[what]!.lo > 0 ? 'above' : r[what]!.hi < 0 ? 'below' : 'spans');
+      const by = (s: string) => pts.filter((r) => side(r) === s).map((r) => `${(r.tokens / 1e6).toFixed(2)} M tokens (${(scale * r[what]!.mean).toFixed(1)})`);
+      const parts = [
+        by('above').length ? `above 0 at ${by('above').join(', ')}` : '',
+        by('below').length ? `below 0 at ${by('below').join(', ')}` : '',
+        by('spans').length ? `includes 0 at ${by('spans').join(', ')}` : '',
+      ].filter(Boolean);
+      return `${name}: the interval is ${parts.join('; ')}`;
+    };
+    out.push(`${size.toLocaleString('en')} labelled sequences (${pts[0].deltaF1!.n} paired seeds) — ${say('deltaF1', 'Δ F1 (points)', 100)}. ${say('deltaAuroc', 'Δ AUROC (×100)', 100)}.`);
+  }
+  return out;
+}
+
+/** The labelled data the ladder fine-tunes on by default: the bundled human_nontata_promoters holdout. */
+export const LADDER_DATASET = 'data/bundled/human_nontata_promoters.test-split.tsv.gz';
