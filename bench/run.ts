@@ -8,6 +8,7 @@
  *   3. training throughput (forward + backward + AdamW) for the CNN, small BERT and BERT-base on each
  *      available tfjs backend, and for the small BERT as a masked language model on the native backend,
  *      beside PyTorch on the same CPU when Debian's torch is installed;
+ *   3b. the torch backend's calls into its addon per training step, by kind (bench/calls.ts);
  *   4. scanning throughput of `npm run predict` (bases/s over a generated FASTA, full-length windows,
  *      stride half a window) for the CNN, small BERT and BERT-base;
  *   5. the same scanning in the browser page (web/) on wasm and webgl, in headless Chromium.
@@ -105,6 +106,8 @@ function medianRun(rs: (Throughput | string)[]): { r: Throughput; runs: string }
   return { r: { ...mid, peakRssGB: Math.max(...ok.map((r) => r.peakRssGB)) }, runs };
 }
 
+const hasTorchAddon = existsSync('torch/build/dnabert_torch.node');
+
 function throughputBench(): void {
   const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base'));
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
@@ -120,26 +123,53 @@ function throughputBench(): void {
     say(typeof m === 'string' ? `| ${WORKLOADS[w].what} | ${name} | ${m} | | | | |` : `| ${WORKLOADS[w].what} | ${name} | ${m.r.seqPerSec.toFixed(2)} | ${m.runs} | ${m.r.stepSeconds.toFixed(2)} | ${m.r.peakRssGB.toFixed(2)} | ${ratio} |`);
   for (const w of workloads) {
     // timed steps after one warm-up step; the JavaScript backend takes minutes per BERT step
-    const steps = (backend: string) => String(w === 'cnn' ? (backend === 'cpu' ? 5 : 30) : backend === 'cpu' ? 1 : w === 'bert-base' ? 3 : 5);
+    const steps = (backend: string) => String(w === 'cnn' || w === 'bert-deep-narrow' ? (backend === 'cpu' ? 5 : 30) : backend === 'cpu' ? 1 : w === 'bert-base' ? 3 : 5);
     // a cap per measurement: one BERT-base step on the JavaScript backend runs for over 50 minutes
     const cap = (backend: string) => (backend === 'cpu' && w === 'bert-base' ? 600 : 3600);
     const ours = (backend: string) => run<Throughput>(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, steps(backend)], cap(backend));
-    const refs: (Throughput | string)[] = [], natives: (Throughput | string)[] = [];
+    const refs: (Throughput | string)[] = [], natives: (Throughput | string)[] = [], torches: (Throughput | string)[] = [];
     for (let i = 0; i < repeats; i++) {
       refs.push(hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch')], 1800) : 'torch not installed (make setup-reference)');
       natives.push(ours('native'));
+      // the torch backend over the same libtorch version as PyTorch here: what is left is host-side cost
+      torches.push(hasTorchAddon ? ours('torch') : 'torch addon not built (make torch)');
     }
     const ref = medianRun(refs);
     const refRate = typeof ref === 'string' ? null : ref.r.seqPerSec;
     const ratio = (m: { r: Throughput } | string) => (typeof m !== 'string' && refRate ? (m.r.seqPerSec / refRate).toFixed(2) + '×' : '—');
     const native = medianRun(natives);
     row(w, 'native', native, ratio(native));
+    const torchBackend = medianRun(torches);
+    row(w, 'torch', torchBackend, ratio(torchBackend));
     // the masked LM is the small BERT with another head: its JavaScript-backend rows would repeat the small BERT's
     for (const backend of w === 'mlm-small' ? [] : ['wasm', 'cpu']) {
       const m = medianRun([ours(backend)]);
       row(w, backend, m, ratio(m));
     }
     row(w, typeof ref === 'string' ? 'PyTorch' : `${ref.r.backend} (${cpus().length} threads)`, ref, '1.00×');
+  }
+}
+
+/** Addon calls per torch-backend training step (bench/calls.ts): the per-call cost the fused ops are to remove. */
+function callsBench(): void {
+  if (!hasTorchAddon) return;
+  say('');
+  say('Torch backend: calls into the addon per training step (mean of 3 steps after a warm-up step; DNABERT_TORCH_CALLS=1),');
+  say('by method, the most frequent kernels, and the tensors the addon holds before a step and at the end of its forward pass.');
+  say('');
+  say('| workload | calls / step | op | fused | backward | meta | free | create | top kernels | live tensors (before → after forward) |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const w of ['cnn', 'bert-deep-narrow', 'bert-small', 'bert-base'] as const) {
+    if (process.env.BENCH_QUICK && w === 'bert-base') continue;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/calls.ts', w, '3'], { encoding: 'utf8', env: { ...process.env, DNABERT_TORCH_CALLS: '1' }, timeout: 900_000 });
+    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
+    if (!line) {
+      say(`| ${WORKLOADS[w].what} | failed: ${(r.stderr ?? '').trim().split('\n').pop()} | | | | | | | | |`);
+      continue;
+    }
+    const c = JSON.parse(line) as { callsPerStep: number; methods: Record<string, number>; topKernels: [string, number][]; liveHandles: { beforeStep: number; afterForward: number } };
+    const m = (k: string) => String(c.methods[k] ?? 0);
+    say(`| ${WORKLOADS[w].what} | ${c.callsPerStep.toLocaleString('en')} | ${m('op')} | ${m('fused')} | ${m('backward')} | ${m('meta')} | ${m('free')} | ${m('create')} | ${c.topKernels.slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')} | ${c.liveHandles.beforeStep} → ${c.liveHandles.afterForward} |`);
   }
 }
 
@@ -178,6 +208,7 @@ say('|---|---|---|');
 tokenizerBench();
 dataLoadBench();
 throughputBench();
+callsBench();
 scanBench();
 webBench();
 mkdirSync('results', { recursive: true });

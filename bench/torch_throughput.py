@@ -1,6 +1,6 @@
 """PyTorch reference for `make bench`: the same training steps (forward + backward + AdamW) as
 bench/throughput.ts, with the architectures of the parity fixtures. Prints one JSON line.
-Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-base|mlm-small> [steps]
+Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-base|bert-deep-narrow|mlm-small> [steps]
        [--device cpu|cuda] [--batch N] [--precision fp32|tf32|bf16]
 On CUDA (bench/gpu.ts): attention through F.scaled_dot_product_attention (Hugging Face's default), TF32 or
 bf16 autocast as asked, and the peak GPU memory of the timed steps."""
@@ -84,10 +84,13 @@ def main():
         if workload == "bert-base":
             cfg.update(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
             batch = 8
+        elif workload == "bert-deep-narrow":
+            cfg.update(hidden_size=64, num_hidden_layers=12, num_attention_heads=2, intermediate_size=256)
+            batch = 4
         else:
             cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
             batch = 16
-        batch, seq = a.batch or batch, 256
+        batch, seq = a.batch or batch, 64 if workload == "bert-deep-narrow" else 256
         model = bert.BertForSequenceClassification(cfg)
         ids = torch.randint(5, 4101, (batch, seq), device=dev)
         mask = torch.ones(batch, seq, dtype=torch.long, device=dev)

@@ -1,6 +1,9 @@
 /** The training workloads `make bench` measures (shapes as in the performance goals). */
 import * as tf from '@tensorflow/tfjs';
-import { BertClassifier, BertMaskedLM, DNABERT6_CONFIG, SMALL_CONFIG } from '../lib/models/dnabert.js';
+import { BertClassifier, BertMaskedLM, DNABERT6_CONFIG, SMALL_CONFIG, type BertConfig } from '../lib/models/dnabert.js';
+
+/** The host-bound workload's BERT: 12 layers as BERT-base, 64 wide. */
+export const DEEP_NARROW_CONFIG: Readonly<BertConfig> = Object.freeze({ ...DNABERT6_CONFIG, hidden_size: 64, num_hidden_layers: 12, num_attention_heads: 2, intermediate_size: 256 });
 import { CnnClassifier, cnnConfig } from '../lib/models/cnn.js';
 import { AdamW } from '../lib/training/optim.js';
 
@@ -8,6 +11,8 @@ export const WORKLOADS = {
   cnn: { batch: 32, seqLen: 251, what: 'CNN, batch 32, 251 bp' },
   'bert-small': { batch: 16, seqLen: 256, what: 'small BERT (4 × 256, 4 heads, FFN 1024), batch 16 × 256 tokens' },
   'bert-base': { batch: 8, seqLen: 256, what: 'BERT-base (12 × 768), batch 8 × 256 tokens' },
+  // BERT-base's depth at a tiny width: each kernel is cheap, so a step costs what the calls around them cost
+  'bert-deep-narrow': { batch: 4, seqLen: 64, what: 'host-bound: BERT-base depth at tiny width (12 × 64, 2 heads, FFN 256), batch 4 × 64 tokens' },
   'mlm-small': { batch: 16, seqLen: 256, what: 'small BERT masked LM (4 × 256; every 7th token predicted), batch 16 × 256 tokens' },
 } as const;
 export type Workload = keyof typeof WORKLOADS;
@@ -27,7 +32,7 @@ export interface SetupOptions {
 export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss: () => tf.Scalar; vars: tf.Variable[]; opt: AdamW } {
   const w = { ...WORKLOADS[workload], ...(o.batch ? { batch: o.batch } : {}), ...(o.seqLen ? { seqLen: o.seqLen } : {}) };
   const seed = o.seed ?? 1;
-  const bert = (c: Readonly<typeof SMALL_CONFIG>) => (o.dropout === undefined ? c : { ...c, hidden_dropout_prob: o.dropout, attention_probs_dropout_prob: o.dropout });
+  const bert = (c: Readonly<BertConfig>) => (o.dropout === undefined ? c : { ...c, hidden_dropout_prob: o.dropout, attention_probs_dropout_prob: o.dropout });
   let loss: () => tf.Scalar;
   let vars: tf.Variable[];
   if (workload === 'cnn') {
@@ -47,7 +52,7 @@ export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss:
     let s = 0;
     loss = () => model.loss(ids, mask, positions, targets, { training: true, seed: s++ });
   } else {
-    const model = BertClassifier.random(bert(workload === 'bert-base' ? DNABERT6_CONFIG : SMALL_CONFIG), 1);
+    const model = BertClassifier.random(bert(workload === 'bert-base' ? DNABERT6_CONFIG : workload === 'bert-deep-narrow' ? DEEP_NARROW_CONFIG : SMALL_CONFIG), 1);
     const ids = tf.randomUniform([w.batch, w.seqLen], 5, 4101, 'int32', seed) as tf.Tensor2D;
     const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
     const labels = tf.randomUniform([w.batch], 0, 2, 'int32', seed + 1) as tf.Tensor1D;

@@ -78,7 +78,34 @@ export function loadTorchAddon(): { addon: TorchAddon | null; reason: string } {
   if (nativeLoaded() && !status?.cuda) {
     return { addon: null, reason: 'the native addon is already loaded in this process, and this CPU libtorch would bring a second OpenBLAS that deadlocks with it: load the torch backend first, or use one of the two per process' };
   }
-  return (cached = readTorchAddon(root));
+  cached = readTorchAddon(root);
+  if (cached.addon && process.env.DNABERT_TORCH_CALLS === '1') cached = { ...cached, addon: countingAddon(cached.addon) };
+  return cached;
+}
+
+/** Calls into the addon by method, and `op`/`fused` calls by kernel name (`op:MatMul`), with DNABERT_TORCH_CALLS=1. */
+const callCounts = new Map<string, number>();
+
+function countingAddon(addon: TorchAddon): TorchAddon {
+  const bump = (k: string) => callCounts.set(k, (callCounts.get(k) ?? 0) + 1);
+  // a plain object of wrappers: the addon's own exports are read-only, so a Proxy may not replace them
+  const wrapped: Record<string, unknown> = {};
+  for (const name of Object.getOwnPropertyNames(addon)) {
+    const v = (addon as unknown as Record<string, unknown>)[name];
+    wrapped[name] = typeof v !== 'function' ? v : (...args: unknown[]) => {
+      bump(name);
+      if ((name === 'op' || name === 'fused') && typeof args[0] === 'string') bump(`${name}:${args[0]}`);
+      return (v as (...a: unknown[]) => unknown).apply(addon, args);
+    };
+  }
+  return wrapped as unknown as TorchAddon;
+}
+
+/** The counts since the last reset (empty unless DNABERT_TORCH_CALLS=1 was set before the addon loaded). */
+export function torchCallCounts(reset = false): Map<string, number> {
+  const out = new Map(callCounts);
+  if (reset) callCounts.clear();
+  return out;
 }
 
 /** The addon; throws with the reason when it is unavailable. */

@@ -1,0 +1,43 @@
+/**
+ * Where a torch-backend training step spends its calls (the measurement behind the fused-op work):
+ *   DNABERT_TORCH_CALLS=1 tsx bench/calls.ts <workload> [steps]
+ * Runs one warm-up step, then `steps` steps of the workload (bench/workloads.ts), and prints one JSON
+ * line: addon calls per step in all, by method (op, fused, backward, create, read, free, adamw, …), the
+ * most frequent kernels, and the tensors the addon holds at the end of a forward pass (live handles).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../lib/backend.js';
+import { torchAddon, torchCallCounts } from '../lib/torch/addon.js';
+import { trainingSetup, WORKLOADS, type Workload } from './workloads.js';
+
+async function main(): Promise<void> {
+  const [workload, stepsArg] = process.argv.slice(2) as [Workload, string?];
+  if (!WORKLOADS[workload]) throw new Error(`unknown workload ${workload}; workloads: ${Object.keys(WORKLOADS).join(', ')}`);
+  if (process.env.DNABERT_TORCH_CALLS !== '1') throw new Error('set DNABERT_TORCH_CALLS=1 (the addon is wrapped when it loads)');
+  await selectBackend({ requested: 'torch' });
+  const steps = Number(stepsArg ?? 3);
+  const { loss, vars, opt } = trainingSetup(workload);
+  let liveAfterForward = 0;
+  const step = async () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const l = loss();
+      liveAfterForward = torchAddon().memory().live;
+      return l;
+    }, vars);
+    await value.data();
+    opt.apply(vars.map((v) => grads[v.name]), 1e-4);
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  await step();
+  const liveBefore = torchAddon().memory().live;
+  torchCallCounts(true);
+  for (let i = 0; i < steps; i++) await step();
+  const counts = torchCallCounts();
+  const per = (n: number) => Math.round((10 * n) / steps) / 10;
+  const methods = Object.fromEntries([...counts].filter(([k]) => !k.includes(':')).map(([k, n]) => [k, per(n)]));
+  const kernels = [...counts].filter(([k]) => k.includes(':')).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, per(n)]);
+  const total = Object.values(methods).reduce((a, b) => a + b, 0);
+  console.log(JSON.stringify({ workload, steps, callsPerStep: Math.round(total), methods, topKernels: kernels, liveHandles: { beforeStep: liveBefore, afterForward: liveAfterForward } }));
+}
+
+await main();
