@@ -225,6 +225,7 @@ export function kernelSuite(backend: string, skip: string | false): void {
   test(`[${backend}] fused linear, layer norm, GELU and masked softmax equal the composed ops`, opts, () => {
     same('linear 2-D with bias', [{ shape: [5, 7] }, { shape: [7, 3] }, { shape: [3] }], (x, w, b) => ops.linear(x, w as tf.Tensor2D, b as tf.Tensor1D));
     same('linear 3-D without bias', [{ shape: [2, 3, 7] }, { shape: [7, 4] }], (x, w) => ops.linear(x, w as tf.Tensor2D));
+    same('linear 4-D with bias', [{ shape: [2, 2, 3, 7] }, { shape: [7, 4] }, { shape: [4] }], (x, w, b) => ops.linear(x, w as tf.Tensor2D, b as tf.Tensor1D));
     same('linear, empty batch', [{ shape: [0, 7] }, { shape: [7, 3] }, { shape: [3] }], (x, w, b) => ops.linear(x, w as tf.Tensor2D, b as tf.Tensor1D));
     for (const shape of [[4, 9], [2, 3, 768], [1, 1], [0, 5]]) {
       const d = shape[shape.length - 1];

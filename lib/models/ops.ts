@@ -14,6 +14,8 @@ import * as torchOps from '../torch/ops.js';
 /** What a backend's fused kernels provide (a null result: that case is composed from ordinary ops). */
 export interface FusedKernels {
   linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D;
+  /** Optional: `linear2d` over any leading axes in one call (no reshapes around it). */
+  linear?(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor;
   layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor;
   gelu(x: tf.Tensor): tf.Tensor;
   maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor | null;
@@ -70,6 +72,8 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 /** x[..., in] · W[in, out] + b[out]. Weights are kept in [in, out] layout (PyTorch's transposed). */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  const nd = fusedKernels()?.linear;
+  if (nd && x.rank > 2) return nd(x, w, b);
   return tf.tidy(() => {
     const shape = x.shape;
     const inDim = shape[shape.length - 1];

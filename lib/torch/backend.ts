@@ -68,6 +68,13 @@ export class TorchBackend extends tf.KernelBackend {
     return { dataId, shape, dtype: dtype as tf.DataType };
   }
 
+  /** A TensorInfo for a handle whose shape and dtype the caller knows (no `meta` call into the addon). */
+  infoKnown(h: Handle, shape: number[], dtype: tf.DataType): TensorInfo {
+    const dataId = {};
+    this.data.set(dataId, { h, dtype, refCount: 1 });
+    return { dataId, shape, dtype };
+  }
+
   /** The handle behind a tensor of this backend. */
   handle(t: TensorInfo): Handle {
     return this.data.get(t.dataId).h;
@@ -154,6 +161,12 @@ function run(args: Parameters<KernelFunc>[0], name: string, ...rest: unknown[]):
   return b.info(b.addon.op(name, ...rest) as Handle);
 }
 
+/** As `run`, for a kernel whose output shape and dtype follow from its inputs here: one call into the addon fewer. */
+function runShaped(args: Parameters<KernelFunc>[0], shape: number[], dtype: tf.DataType, name: string, ...rest: unknown[]): TensorInfo {
+  const b = backendOf(args);
+  return b.infoKnown(b.addon.op(name, ...rest) as Handle, shape, dtype);
+}
+
 const h = (args: Parameters<KernelFunc>[0], t: TensorInfo) => backendOf(args).handle(t);
 
 function shareData(args: Parameters<KernelFunc>[0], x: TensorInfo, shape: number[]): TensorInfo {
@@ -176,7 +189,8 @@ const KERNELS: Record<string, KernelFunc> = {
     const { x } = args.inputs as { x: TensorInfo };
     const shape = tf.util.inferFromImplicitShape((args.attrs as { shape: number[] }).shape, tf.util.sizeFromShape(x.shape));
     if (tf.util.sizeFromShape(shape) !== tf.util.sizeFromShape(x.shape)) throw new Error(`Reshape: cannot reshape [${x.shape}] to [${shape}]`);
-    return run(args, 'Reshape', h(args, x), shape);
+    if (tf.util.arraysEqual(shape, x.shape)) return shareData(args, x, shape);
+    return runShaped(args, shape, x.dtype, 'Reshape', h(args, x), shape);
   },
   ExpandDims: (args) => {
     const { input } = args.inputs as { input: TensorInfo };
@@ -184,19 +198,19 @@ const KERNELS: Record<string, KernelFunc> = {
     if (dim < 0) dim = input.shape.length + 1 + dim;
     const shape = input.shape.slice();
     shape.splice(dim, 0, 1);
-    return run(args, 'Reshape', h(args, input), shape);
+    return runShaped(args, shape, input.dtype, 'Reshape', h(args, input), shape);
   },
   Squeeze: (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis } = args.attrs as { axis: number[] };
     const shape = tf.util.squeezeShape(x.shape, axis).newShape;
-    return run(args, 'Reshape', h(args, x), shape);
+    return runShaped(args, shape, x.dtype, 'Reshape', h(args, x), shape);
   },
   Cast: (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const dtype = (args.attrs as { dtype: tf.DataType }).dtype;
     if (dtype === x.dtype) return shareData(args, x, x.shape);
-    return run(args, 'Cast', h(args, x), dtype);
+    return runShaped(args, x.shape, dtype, 'Cast', h(args, x), dtype);
   },
   Fill: (args) => {
     const { shape, value, dtype } = args.attrs as { shape: number[]; value: number; dtype: tf.DataType };
@@ -220,7 +234,8 @@ const KERNELS: Record<string, KernelFunc> = {
   },
   Transpose: (args) => {
     const { x } = args.inputs as { x: TensorInfo };
-    return run(args, 'Transpose', h(args, x), (args.attrs as { perm: number[] }).perm);
+    const perm = (args.attrs as { perm: number[] }).perm;
+    return runShaped(args, perm.map((p) => x.shape[p]), x.dtype, 'Transpose', h(args, x), perm);
   },
   Slice: (args) => {
     const { x } = args.inputs as { x: TensorInfo };

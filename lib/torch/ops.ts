@@ -56,6 +56,13 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Te
   return fusedOp('linear', inputs, inputs.map(() => true), b ? [] : [null]).y as tf.Tensor2D;
 }
 
+/** x [..., in] · W [in, out] + b: the leading axes are flattened inside the addon (no reshape calls around it). */
+export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  if (x.rank < 2 || x.shape[x.rank - 1] !== w.shape[0]) throw new Error(`linear: input [${x.shape}] does not match weight rows ${w.shape[0]}`);
+  const inputs = b ? [x, w, b] : [x, w];
+  return fusedOp('linear', inputs, inputs.map(() => true), b ? [] : [null]).y;
+}
+
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
   return fusedOp('layerNorm', [x, gamma, beta], [true, true, true], [eps]).y;
 }

@@ -645,9 +645,18 @@ napi_value Fused(napi_env env, napi_callback_info info) {
     {
       c10::AutoGradMode mode(r.grad);
       if (name == "linear") {
+        // x [..., in]: the leading axes are flattened and restored here, inside the recorded graph, so a
+        // [B, L, H] activation costs no reshape calls of its own (forward or backward)
         at::Tensor x = r.leaf(c.T(2)), w = r.leaf(c.T(3));
-        if (c.isNull(4)) out = state.bf16 ? at::mm(x.to(at::kBFloat16), w.to(at::kBFloat16)).to(at::kFloat) : at::mm(x, w);
-        else out = productPlus(r.leaf(c.T(4)), x, w);
+        if (x.dim() < 2) fail(c.fn, "linear: the input needs at least 2 axes");
+        std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+        at::Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, shape.back()});
+        if (c.isNull(4)) out = state.bf16 ? at::mm(x2.to(at::kBFloat16), w.to(at::kBFloat16)).to(at::kFloat) : at::mm(x2, w);
+        else out = productPlus(r.leaf(c.T(4)), x2, w);
+        if (x.dim() != 2) {
+          shape.back() = w.size(1);
+          out = out.reshape(shape);
+        }
       } else if (name == "layerNorm") {
         at::Tensor x = r.leaf(c.T(2)), g = r.leaf(c.T(3)), b = r.leaf(c.T(4));
         out = at::layer_norm(x, {x.size(-1)}, g, b, c.D(5));
