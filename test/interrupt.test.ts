@@ -50,7 +50,7 @@ test('a stop asked for mid-run saves a checkpoint at that step and writes no rec
   }
 });
 
-test('npm run experiment on SIGTERM: one line, checkpoint at the current step, exit 143; run again: resumes from that step', async () => {
+test('npm run experiment on SIGTERM (twice at once, as npm forwarding beside a scheduler sends it): one line, checkpoint at the current step, exit 143; run again: resumes from that step', async () => {
   const t = tempDir();
   try {
     const table = join(t.path, 'toy.tsv');
@@ -67,6 +67,7 @@ test('npm run experiment on SIGTERM: one line, checkpoint at the current step, e
       if (!sent && /train: \d+% \(\d+\/\d+ steps/.test(out)) {
         sent = true;
         child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGTERM'), 5);
       }
     };
     child.stdout.on('data', onData);

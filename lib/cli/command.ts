@@ -43,12 +43,18 @@ export async function run(cmd: Command, argv: string[] = process.argv): Promise<
   usageAfterErrors(cmd, '');
   // SIGTERM (a scheduler's time limit, then SIGKILL after KillWait) and SIGINT: training saves a
   // checkpoint at its current step and stops (lib/training/train.ts); a second signal exits at once.
+  // Copies of the first that arrive together are one request: Slurm, Ctrl-C and `npm run` (which
+  // forwards what it gets) signal every process of the group, so a run under npm gets two at once.
   const codes: Record<string, number> = { SIGTERM: 143, SIGINT: 130 };
-  let stopping = false;
+  const SAME_SIGNAL_MS = 2000;
+  let firstAt: number | null = null;
   for (const sig of Object.keys(codes) as NodeJS.Signals[]) {
     process.on(sig, () => {
-      if (stopping) process.exit(codes[sig]);
-      stopping = true;
+      if (firstAt !== null) {
+        if (Date.now() - firstAt >= SAME_SIGNAL_MS) process.exit(codes[sig]);
+        return;
+      }
+      firstAt = Date.now();
       console.error(`${sig}: saving a checkpoint at the current step, then stopping (again to exit at once)`);
       requestStop(sig);
     });
