@@ -59,7 +59,7 @@ test('--help states the defaults', async () => {
   const flat = (r: Result) => ({ ...r, stdout: r.stdout.replace(/\s+/g, ' ') }); // help text wraps at any width
   const [exp, pred, data] = (await Promise.all([cli('experiment', ['--help']), cli('predict', ['--help']), cli('data', ['download', '--help'])])).map(flat);
   assert.match(exp.stdout, /--seeds <list>.*\(default: 1-5\)/s);
-  assert.match(exp.stdout, /--profile <name>.*\(choices: "paper", "quick", "smoke", "lowdata", default: "quick"\)/s);
+  assert.match(exp.stdout, /--profile <name>.*\(choices: "paper", "quick", "smoke", "lowdata", "ladder-n800-lr1e-4", .*"ladder-n3200-lr1e-3", default: "quick"\)/s);
   assert.match(exp.stdout, /--results <dir>.*\(default: "results"\)/s);
   assert.match(pred.stdout, /--batch <n>.*\(default: 32\)/s);
   assert.match(data.stdout, /--root <dir>.*\(default: ".*\.genomic_benchmarks"\)/s);
@@ -71,7 +71,7 @@ describe('bad input: one error line and the usage; exit 2; no stack trace', { co
     ['experiment', ['--dataset', 'x', '--model', 'transformer'], /error: option '--model <model>' argument 'transformer' is invalid\. unknown model 'transformer'; models: cnn, dnabert-random, dnabert-pretrained\./],
     ['experiment', ['--dataset', 'x', '--model', 'cnn', '--seeds', '1-x'], /argument '1-x' is invalid\. bad seeds '1-x'/],
     ['experiment', ['--model', 'cnn'], /error: required option '--dataset <name\|path>' not specified/],
-    ['experiment', ['--dataset', 'x', '--model', 'cnn', '--profile', 'fast'], /argument 'fast' is invalid\. Allowed choices are paper, quick, smoke, lowdata\./],
+    ['experiment', ['--dataset', 'x', '--model', 'cnn', '--profile', 'fast'], /argument 'fast' is invalid\. Allowed choices are paper, quick, smoke, lowdata, ladder-n800-lr1e-4, /],
     ['aggregate', ['--profile'], /error: option '--profile <name>' argument missing/],
     ['predict', ['--model', 'm', '--input', 'i', '--batch', '0'], /error: option '--batch <n>' argument '0' is invalid\. expected an integer ≥ 1\./],
     ['predict', ['--model', 'm', '--input', 'i', '--window', '2.5'], /argument '2\.5' is invalid/],
