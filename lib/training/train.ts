@@ -186,7 +186,7 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
     });
   };
 
-  const bar = o.quiet ? null : progress('train', totalSteps, 'steps');
+  const bar = o.quiet ? null : progress('train', totalSteps, 'steps', process.stderr, st.step);
   let accum: tf.Tensor[] | null = null;
   let inGroup = 0;
   let evalCount = st.history.length;
