@@ -14,6 +14,8 @@ type Grad = Parameters<typeof tf.customGrad>[0];
 const backend = () => tf.backend() as TorchBackend;
 const handle = (t: tf.Tensor) => backend().handle(t);
 const tensor = (hd: Handle) => tf.engine().makeTensorFromTensorInfo(backend().info(hd), backend());
+/** A float32 tensor whose shape is known here: no `meta` call into the addon. */
+const floatTensor = (hd: Handle, shape: number[]) => tf.engine().makeTensorFromTensorInfo(backend().infoKnown(hd, shape, 'float32'), backend());
 
 /** Whether a gradient is being taken (tf.grads / variableGrads are running their forward pass). */
 function recording(): boolean {
@@ -25,7 +27,7 @@ function recording(): boolean {
  * tensors) and whose gradient is the addon's backward for its recorded graph. `differentiable` marks
  * which inputs the addon treats as leaves (in order); the others (ids) get zero gradients.
  */
-function fusedOp(name: string, inputs: tf.Tensor[], differentiable: boolean[], extra: unknown[]): { y: tf.Tensor; extras: tf.Tensor[] } {
+function fusedOp(name: string, inputs: tf.Tensor[], differentiable: boolean[], extra: unknown[], outShape?: number[]): { y: tf.Tensor; extras: tf.Tensor[] } {
   // extra outputs become tensors after the op returns: tensors made inside a kernel are released with its scope
   let more: Handle[] = [];
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -33,13 +35,15 @@ function fusedOp(name: string, inputs: tf.Tensor[], differentiable: boolean[], e
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const grad = recording();
     const [out, ...rest] = backend().addon.fused(name, grad, ...xs.map(handle), ...extra);
-    const value = tensor(out);
+    const value = outShape ? floatTensor(out, outShape) : tensor(out);
     more = rest;
     save([value]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-        const grads = backend().addon.backward(handle(saved), handle(dy)).map(tensor);
+        // autograd's gradient of a float32 leaf has the leaf's shape and dtype: known here
+        const shapes = xs.filter((_, i) => differentiable[i]).map((x) => x.shape);
+        const grads = backend().addon.backward(handle(saved), handle(dy)).map((g, k) => floatTensor(g, shapes[k]));
         let k = 0;
         return xs.map((x, i) => (differentiable[i] ? grads[k++] : tf.zerosLike(x)));
       },
@@ -60,15 +64,15 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Te
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
   if (x.rank < 2 || x.shape[x.rank - 1] !== w.shape[0]) throw new Error(`linear: input [${x.shape}] does not match weight rows ${w.shape[0]}`);
   const inputs = b ? [x, w, b] : [x, w];
-  return fusedOp('linear', inputs, inputs.map(() => true), b ? [] : [null]).y;
+  return fusedOp('linear', inputs, inputs.map(() => true), b ? [] : [null], [...x.shape.slice(0, -1), w.shape[1]]).y;
 }
 
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  return fusedOp('layerNorm', [x, gamma, beta], [true, true, true], [eps]).y;
+  return fusedOp('layerNorm', [x, gamma, beta], [true, true, true], [eps], x.shape).y;
 }
 
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return fusedOp('gelu', [x], [true], []).y;
+  return fusedOp('gelu', [x], [true], [], x.shape).y;
 }
 
 /** softmax(scores · scale + mask) over the last axis; the mask broadcasts as in ATen (any layout). */
@@ -78,7 +82,7 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
 
 /** Inverted dropout with a mask drawn from the device's generator seeded with `seed`. */
 export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
-  return fusedOp('dropout', [x], [true], [rate, seed ?? Math.floor(Math.random() * 2 ** 52)]).y;
+  return fusedOp('dropout', [x], [true], [rate, seed ?? Math.floor(Math.random() * 2 ** 52)], x.shape).y;
 }
 
 /**
