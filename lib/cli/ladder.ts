@@ -8,7 +8,7 @@
  */
 import { LADDER_RATES, LADDER_SIZES } from '../config.js';
 import { writeFileAtomic } from '../atomic.js';
-import { LADDER_DATASET, ladderMarkdown, ladderRows, rateRows, runLadder } from '../pretrain/ladder.js';
+import { LADDER_DATASET, ladderMarkdown, ladderRows, rateMarkdown, rateRows, runLadder } from '../pretrain/ladder.js';
 import { parseSeeds, recordsOnly } from '../training/runner.js';
 import { checked, command, examples, Option, run } from './command.js';
 
@@ -39,9 +39,7 @@ const cmd = command('ladder', 'Fine-tune random weights and each snapshot of a p
       '',
       '## Every arm at every rate (seed ' + o.seeds[0] + ')',
       '',
-      '| labelled | arm | peak lr | validation loss | F1 % | AUROC | chosen |',
-      '|---:|---|---:|---:|---:|---:|:---:|',
-      ...rates.map((r) => `| ${r.size.toLocaleString('en')} | ${r.arm} | ${r.lr} | ${r.validLoss?.toFixed(4) ?? '–'} | ${r.f1 === null ? '–' : (100 * r.f1).toFixed(1)} | ${r.auroc?.toFixed(3) ?? '–'} | ${r.chosen ? '✓' : ''} |`),
+      rateMarkdown(rates),
       '',
     ].join('\n');
     writeFileAtomic(o.out, md);

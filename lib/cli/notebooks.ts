@@ -264,7 +264,7 @@ import { resolveDataset } from './lib/data/load.js';
 import { parseSeeds, recordsOnly, runMatrix, type RunRecord } from './lib/training/runner.js';
 import { runCommand } from './lib/child.js';
 import { readPretrainRecord, type PretrainRecord } from './lib/pretrain/pretrain.js';
-import { LADDER_DATASET, ladderArms, ladderMarkdown, ladderRows, ladderVerdict, runLadder } from './lib/pretrain/ladder.js';
+import { LADDER_DATASET, ladderArms, ladderMarkdown, ladderRows, ladderVerdict, rateMarkdown, rateRows, runLadder } from './lib/pretrain/ladder.js';
 import { armLabel, compareArms, formatStat, table2 } from './lib/report/aggregate.js';
 import { frameHtml, table2Html } from './lib/report/tables.js';
 import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure, ladderFigure, ladderPretrainingFigure } from './lib/report/plots.js';
@@ -374,6 +374,9 @@ if (ladder.some((r) => r.deltaF1 && Number.isFinite(r.deltaF1.mean))) {
 if (ladder.length) {
   tslab.display.markdown(ladderMarkdown(ladder));
   for (const line of ladderVerdict(ladder)) tslab.display.markdown(line);
+} else if (rateRows(ladderCells).some((r) => r.validLoss !== null)) {
+  tslab.display.markdown('No arm has all its learning rates yet; the runs so far (seed 1):');
+  tslab.display.markdown(rateMarkdown(rateRows(ladderCells), true));
 } else tslab.display.markdown(\`No ladder runs under \${RESULTS}/runs/ yet: \\\`make pretraining-study\\\` makes them.\`);`),
   ]);
 }

@@ -211,5 +211,15 @@ export function ladderVerdict(rows: LadderRow[]): string[] {
   return out;
 }
 
+/** Seed 1 of every arm at every rate as a Markdown table (`onlyRun`: just the runs there are). */
+export function rateMarkdown(rows: ReturnType<typeof rateRows>, onlyRun = false): string {
+  const shown = onlyRun ? rows.filter((r) => r.validLoss !== null) : rows;
+  return [
+    '| labelled | arm | peak lr | validation loss | F1 % | AUROC | chosen |',
+    '|---:|---|---:|---:|---:|---:|:---:|',
+    ...shown.map((r) => `| ${r.size.toLocaleString('en')} | ${r.arm} | ${r.lr} | ${r.validLoss?.toFixed(4) ?? '–'} | ${r.f1 === null ? '–' : (100 * r.f1).toFixed(1)} | ${r.auroc?.toFixed(3) ?? '–'} | ${r.chosen ? '✓' : ''} |`),
+  ].join('\n');
+}
+
 /** The labelled data the ladder fine-tunes on by default: the bundled human_nontata_promoters holdout. */
 export const LADDER_DATASET = 'data/bundled/human_nontata_promoters.test-split.tsv.gz';
