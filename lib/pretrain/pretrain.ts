@@ -279,7 +279,8 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       finishedAt,
       training: result,
       final: finalOf(result.history[result.history.length - 1]),
-      tokensPerSecond: ((result.steps - (result.resumedFromStep ?? 0)) * tokensPerStep) / Math.max(result.seconds, 1e-9),
+      // over the whole run: its seconds add up across resumes
+      tokensPerSecond: (result.steps * tokensPerStep) / Math.max(result.seconds, 1e-9),
     });
     log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * tokensPerStep).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
     const result = await train(adapter, trainRows, validRows, {
