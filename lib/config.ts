@@ -302,6 +302,11 @@ export interface PretrainConfig {
   snapshotSteps: number[];
 }
 
+/** k-mer tokens a pretraining step trains on: windows per step × the k-mers of a window ([CLS] and [SEP] aside). */
+export function tokensPerStep(c: Pick<PretrainConfig, 'batchSize' | 'gradAccum' | 'maxLen'>): number {
+  return c.batchSize * c.gradAccum * (c.maxLen - 2);
+}
+
 /** DNABERT's own pretraining (run_pretrain.py / run_pretrain.sh): BERT-base, 6-mers, 512 tokens, for a GPU. */
 const PRETRAIN_PAPER: PretrainConfig = {
   name: 'paper',

@@ -14,7 +14,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { LADDER_RATES, LADDER_SIZES, ladderProfile, type ModelName } from '../config.js';
+import { LADDER_RATES, LADDER_SIZES, ladderProfile, tokensPerStep, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
 import { armOf, readRecord, recordPath, runExperiment, type RunRecord } from '../training/runner.js';
 import { readPretrainRecord, type PretrainRecord } from './pretrain.js';
@@ -43,9 +43,7 @@ export function ladderArms(runDir: string): LadderArm[] {
     .filter((x): x is { dir: string; record: PretrainRecord } => x.record !== null)
     .sort((a, b) => a.record.training.steps - b.record.training.steps);
   for (const s of snapshots) {
-    const c = s.record.config;
-    const tokensPerStep = c.batchSize * c.gradAccum * (c.maxLen - 2);
-    arms.push({ arm: armOf('dnabert-pretrained', s.dir), model: 'dnabert-pretrained', pretrained: s.dir, steps: s.record.training.steps, tokens: s.record.training.steps * tokensPerStep, pretraining: s.record });
+    arms.push({ arm: armOf('dnabert-pretrained', s.dir), model: 'dnabert-pretrained', pretrained: s.dir, steps: s.record.training.steps, tokens: s.record.training.steps * tokensPerStep(s.record.config), pretraining: s.record });
   }
   return arms;
 }

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { bertConfig, BertMaskedLM, type BertConfig } from '../models/dnabert.js';
 import { saveModel } from '../checkpoint/save.js';
-import { resolvePretrainConfig, type PretrainConfig } from '../config.js';
+import { resolvePretrainConfig, tokensPerStep, type PretrainConfig } from '../config.js';
 import { scheduledLr, stepIndependent } from '../training/optim.js';
 import { train, type EvalPoint, type TrainResult } from '../training/train.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
@@ -264,7 +264,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
     const trainRows: LabelledRows = { enc: lazy, labels: new Int32Array(lazy.n) };
     const validEnc = adapter.encode(tileWindows(corpus.valid, window, c.validWindows));
     const validRows: LabelledRows = { enc: validEnc, labels: new Int32Array(validEnc.n) };
-    const tokensPerStep = perStep * (window - c.k + 1);
+    const perStepTokens = tokensPerStep(c);
     const recordOf = (result: TrainResult, finishedAt: string): PretrainRecord => ({
       schema: 1,
       status: 'done',
@@ -280,9 +280,9 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       training: result,
       final: finalOf(result.history[result.history.length - 1]),
       // over the whole run: its seconds add up across resumes
-      tokensPerSecond: (result.steps * tokensPerStep) / Math.max(result.seconds, 1e-9),
+      tokensPerSecond: (result.steps * perStepTokens) / Math.max(result.seconds, 1e-9),
     });
-    log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * tokensPerStep).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
+    log(`${adapter.describe()}; ${c.steps.toLocaleString('en')} steps × ${perStep} windows of ${window} bp (${(c.steps * perStepTokens).toLocaleString('en')} k-mer tokens); validation on ${validRows.enc.n} held-out windows`);
     const result = await train(adapter, trainRows, validRows, {
       batchSize: c.batchSize,
       gradAccum: c.gradAccum,
@@ -309,9 +309,9 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
         if (readPretrainRecord(dir)) return; // written before an interruption: the same weights
         await saveModel(adapter, dir, { dnabert_pretraining: { corpus: corpus.source, corpus_sha256: corpus.sha256, steps: sofar.steps, config: c.name, snapshot_of: basename(spec.out) } });
         writeJsonAtomic(join(dir, RECORD_FILE), { ...recordOf(sofar, new Date().toISOString()), weightsSha256: fileSha256(join(dir, 'model.safetensors')), snapshotOf: portablePath(spec.out) });
-        log(`snapshot at step ${sofar.steps} (${(sofar.steps * tokensPerStep).toLocaleString('en')} tokens) → ${dir}`);
+        log(`snapshot at step ${sofar.steps} (${(sofar.steps * perStepTokens).toLocaleString('en')} tokens) → ${dir}`);
       },
-      progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * tokensPerStep) / Math.max(seconds, 1e-9)) }),
+      progressInfo: (steps, seconds) => ({ 'tok/s': Math.round((steps * perStepTokens) / Math.max(seconds, 1e-9)) }),
     });
     const record = recordOf(result, new Date().toISOString());
     // the weights of the lowest validation loss (the trainer restores them, as for fine-tuning)

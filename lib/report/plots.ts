@@ -6,7 +6,7 @@
  * The figure builders are pure functions of the data, so they are tested without a browser.
  */
 import { readFileSync } from 'node:fs';
-import type { ModelName } from '../config.js';
+import { tokensPerStep, type ModelName } from '../config.js';
 import { MODEL_LABELS } from './paper.js';
 import type { ClassStats } from '../data/stats.js';
 import { armLabel, armModel, armOfRecord, armsOf, cellArms, meanStd, type Table2Cell } from './aggregate.js';
@@ -201,8 +201,7 @@ export function ladderFigure(rows: LadderRow[], metric: 'f1' | 'auroc'): Figure 
 
 /** The ladder run's MLM validation loss and masked-token accuracy against tokens, from its longest record. */
 export function ladderPretrainingFigure(record: PretrainRecord): Figure {
-  const c = record.config;
-  const perStep = c.batchSize * c.gradAccum * (c.maxLen - 2);
+  const perStep = tokensPerStep(record.config);
   const h = record.training.history;
   return {
     data: [
