@@ -190,8 +190,14 @@ fixtures: setup-reference
 # The pretraining study's compute ladder (README "Pretraining"): one run with snapshots at 0.3–19 M tokens,
 # then random weights and each snapshot fine-tuned at 800 and 3,200 labelled sequences, each at its own
 # best learning rate, 5 seeds; resumable. About 1 h of pretraining and 3–4 h of fine-tuning on 2 cores.
+# LADDER_WORKERS=N fine-tunes with N one-thread processes that share the runs (through the run locks).
+LADDER_WORKERS ?= 1
 pretraining-study: setup genome
 	node --import tsx lib/cli/pretrain.ts --corpus $(GENOME) --config ladder --out results/pretrained/ladder/genome
+	@mkdir -p build; if [ $(LADDER_WORKERS) -gt 1 ]; then \
+	  for i in $$(seq $(LADDER_WORKERS)); do \
+	    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out build/ladder-worker-$$i.md > build/ladder-worker-$$i.log 2>&1 & \
+	  done; echo "pretraining-study: $(LADDER_WORKERS) workers; logs: build/ladder-worker-*.log"; wait; fi
 	node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out results/pretraining-ladder.md
 
 # The pretraining engine against PyTorch at the quick architecture: 200 steps, the same initial weights,

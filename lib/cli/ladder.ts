@@ -4,7 +4,9 @@
  * The pretraining study's compute ladder (lib/pretrain/ladder.ts): fine-tunes random weights and every
  * snapshot of a pretraining run at each labelled-set size, each arm at the peak learning rate its own
  * validation loss picks, then writes the table of Δ F1 and Δ AUROC against random weights. Resumable:
- * finished runs are skipped, so it can be stopped and run again, or run while snapshots are added.
+ * finished runs are skipped, so it can be stopped and run again, or run while snapshots are added. Run it
+ * in several terminals (or `make pretraining-study LADDER_WORKERS=2`) and the processes share the runs: each
+ * passes over a run another one holds and comes back to it.
  */
 import { LADDER_RATES, LADDER_SIZES } from '../config.js';
 import { writeFileAtomic } from '../atomic.js';

@@ -17,6 +17,7 @@ import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { LADDER_RATES, LADDER_SIZES, ladderProfile, tokensPerStep, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
 import { armOf, readRecord, recordPath, runExperiment, type RunRecord } from '../training/runner.js';
+import { RunLockedError } from '../training/lock.js';
 import { readPretrainRecord, type PretrainRecord } from './pretrain.js';
 
 export interface LadderArm {
@@ -58,6 +59,10 @@ export interface LadderOptions {
   /** Only read the records there are (DNABERT_RECORDS_ONLY): train nothing. */
   recordsOnly?: boolean;
   log?: (line: string) => void;
+  /** Seconds to wait before another pass when every run left is held by another process (default 30). */
+  waitSeconds?: number;
+  /** How one run is trained (tests replace it); runExperiment by default. */
+  experiment?: typeof runExperiment;
 }
 
 export interface LadderCell {
@@ -75,16 +80,49 @@ function done(r: RunRecord | null): RunRecord | null {
   return r?.status === 'done' ? r : null;
 }
 
-/** Run (or read) the ladder: every size × arm, the rate selection at the first seed, then the other seeds. */
+/**
+ * Run (or read) the ladder: every size × arm, the rate selection at the first seed, then the other seeds.
+ *
+ * Several processes can share it (one per core, or one sbatch job each): a run another process holds
+ * (its run lock) is passed over, and the pass is repeated until every run is done; when nothing is left
+ * but runs held elsewhere, this process waits `waitSeconds` between passes. A run that depends on a held
+ * one (the seeds after a rate selection still in progress) waits with it.
+ */
 export async function runLadder(o: LadderOptions): Promise<LadderCell[]> {
+  const log = o.log ?? console.log;
+  const told = new Set<string>();
+  for (;;) {
+    const pass = await ladderPass(o, log, told);
+    if (pass.held === 0) return pass.cells;
+    if (pass.trained === 0) {
+      log(`ladder: ${pass.held} run(s) held by other processes; looking again in ${o.waitSeconds ?? 30} s`);
+      await new Promise((r) => setTimeout(r, 1000 * (o.waitSeconds ?? 30)));
+    }
+  }
+}
+
+async function ladderPass(o: LadderOptions, log: (line: string) => void, told: Set<string>): Promise<{ cells: LadderCell[]; held: number; trained: number }> {
   const sizes = o.sizes ?? LADDER_SIZES, rates = o.rates ?? LADDER_RATES;
   const key = datasetKey(o.dataset);
-  const log = o.log ?? console.log;
+  const experiment = o.experiment ?? runExperiment;
   const cells: LadderCell[] = [];
+  let held = 0, trained = 0;
   const run = async (a: LadderArm, profile: string, seed: number): Promise<RunRecord | null> => {
     const path = recordPath(o.resultsDir, key, profile, a.arm, seed);
     if (o.recordsOnly) return done(readRecord(path));
-    const { record, skipped } = await runExperiment({ dataset: o.dataset, model: a.model, seed, profile, resultsDir: o.resultsDir, pretrained: a.pretrained });
+    let result: Awaited<ReturnType<typeof runExperiment>>;
+    try {
+      result = await experiment({ dataset: o.dataset, model: a.model, seed, profile, resultsDir: o.resultsDir, pretrained: a.pretrained });
+    } catch (e) {
+      if (!(e instanceof RunLockedError)) throw e;
+      held++;
+      log(`${profile} · ${a.arm} · seed ${seed} — being trained by pid ${e.holder.pid} on ${e.holder.host}; passing it over`);
+      return null;
+    }
+    const { record, skipped } = result;
+    if (!skipped) trained++;
+    if (told.has(path)) return done(record);
+    told.add(path);
     log(`${profile} · ${a.arm} · seed ${seed} — ${skipped ? 'already done' : 'done'}: validation loss ${record.training?.bestValidLoss?.toFixed(4)}, F1 ${(100 * (record.test?.f1 ?? NaN)).toFixed(1)}%, AUROC ${(record.test?.auroc ?? NaN).toFixed(3)}`);
     return done(record);
   };
@@ -103,7 +141,7 @@ export async function runLadder(o: LadderOptions): Promise<LadderCell[]> {
       cells.push({ size, arm: a, selection, lr, runs });
     }
   }
-  return cells;
+  return { cells, held, trained };
 }
 
 /** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10). */

@@ -1,7 +1,8 @@
 /**
  * The compute ladder's bookkeeping (lib/pretrain/ladder.ts): paired 95 % intervals at known values;
  * the arms of a real pretraining run's snapshots, by step, with their tokens; each arm's learning rate
- * chosen by its own seed-1 validation loss; Δ paired by seed against random weights.
+ * chosen by its own seed-1 validation loss; Δ paired by seed against random weights; several processes
+ * sharing the ladder through the run locks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,8 @@ import { selectBackend } from '../../lib/backend.js';
 import { ladderProfile } from '../../lib/config.js';
 import { ladderArms, ladderMarkdown, ladderRows, pairedInterval, rateRows, runLadder } from '../../lib/pretrain/ladder.js';
 import { pretrain } from '../../lib/pretrain/pretrain.js';
-import { recordPath } from '../../lib/training/runner.js';
+import { RunLockedError } from '../../lib/training/lock.js';
+import { recordPath, type RunRecord } from '../../lib/training/runner.js';
 import { seededRng } from '../../lib/random.js';
 import { randomDna, tempDir } from '../helpers.js';
 
@@ -83,6 +85,36 @@ test('each arm at the rate of its own lowest seed-1 validation loss; Δ paired b
     assert.equal(row.deltaF1, undefined);
     assert.deepEqual(rateRows(cells).map((r) => [r.lr, r.chosen]), [[1e-4, false], [3e-4, true], [1e-3, false], [1e-4, true], [3e-4, false], [1e-3, false]]);
     assert.match(ladderMarkdown(ladderRows(cells)), /\| 800 \| dnabert-random \| — \| 0\.0003 \| 2 \| 73\.0 ± 1\.4 \| 0\.825 \|/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a run held by another process is passed over, then trained once it is free; its later seeds wait for it', async () => {
+  const t = tempDir();
+  try {
+    const calls: string[] = [];
+    let heldOnce = false;
+    const log: string[] = [];
+    // validation loss by rate: 3e-4 wins, so seed 2 runs at 3e-4
+    const loss: Record<string, number> = { [ladderProfile(800, 1e-4)]: 0.6, [ladderProfile(800, 3e-4)]: 0.5, [ladderProfile(800, 1e-3)]: 0.55 };
+    const experiment = async (spec: { profile?: string; seed: number; model: string }) => {
+      const id = `${spec.profile} seed ${spec.seed}`;
+      if (spec.profile === ladderProfile(800, 3e-4) && spec.seed === 1 && !heldOnce) {
+        heldOnce = true;
+        throw new RunLockedError('x.lock', { host: 'elsewhere', pid: 4242, since: 'now' });
+      }
+      calls.push(id);
+      const record = { status: 'done', seed: spec.seed, profile: spec.profile, training: { bestValidLoss: loss[spec.profile!] }, test: { f1: 0.7, auroc: 0.8 } } as unknown as RunRecord;
+      return { record, path: id, skipped: false };
+    };
+    const cells = await runLadder({ dataset: 'toy', runDir: join(t.path, 'none', 'genome'), seeds: [1, 2], resultsDir: t.path, sizes: [800], waitSeconds: 0, experiment: experiment as never, log: (l) => log.push(l) });
+    assert.equal(cells.length, 1);
+    assert.equal(cells[0].lr, 3e-4);
+    assert.equal(cells[0].runs.filter((r) => r !== null).length, 2);
+    // first pass: 1e-4 and 1e-3 trained, 3e-4 passed over (so no seed 2 yet); second pass: 3e-4, then seed 2
+    assert.deepEqual(calls, [`${ladderProfile(800, 1e-4)} seed 1`, `${ladderProfile(800, 1e-3)} seed 1`, `${ladderProfile(800, 1e-4)} seed 1`, `${ladderProfile(800, 3e-4)} seed 1`, `${ladderProfile(800, 1e-3)} seed 1`, `${ladderProfile(800, 3e-4)} seed 2`]);
+    assert.ok(log.some((l) => /being trained by pid 4242 on elsewhere; passing it over/.test(l)), log.join('\n'));
   } finally {
     t.cleanup();
   }
