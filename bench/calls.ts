@@ -1,32 +1,45 @@
 /**
  * Where a torch-backend training step spends its calls (the measurement behind the fused-op work):
- *   DNABERT_TORCH_CALLS=1 tsx bench/calls.ts <workload> [steps]
- * Runs one warm-up step, then `steps` steps of the workload (bench/workloads.ts), and prints one JSON
- * line: addon calls per step in all, by method (op, fused, backward, create, read, free, adamw, …), the
- * most frequent kernels, and the tensors the addon holds at the end of a forward pass (live handles).
+ *   DNABERT_TORCH_CALLS=1 tsx bench/calls.ts <workload> [steps] [micro-batches]
+ * Runs one warm-up step, then `steps` optimizer steps of the workload (bench/workloads.ts) as the trainer
+ * takes them (gradients of `micro-batches` micro-batches accumulated, clipped to norm 1, AdamW), and prints
+ * one JSON line: addon calls per step in all, by method (op, fused, backward, create, read, free, adamw,
+ * accumulate, …), the most frequent kernels, and the tensors the addon holds at the end of a forward pass.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
 import { torchAddon, torchCallCounts } from '../lib/torch/addon.js';
+import { accumulateAll } from '../lib/torch/ops.js';
 import { trainingSetup, WORKLOADS, type Workload } from './workloads.js';
 
 async function main(): Promise<void> {
-  const [workload, stepsArg] = process.argv.slice(2) as [Workload, string?];
+  const [workload, stepsArg, microArg] = process.argv.slice(2) as [Workload, string?, string?];
   if (!WORKLOADS[workload]) throw new Error(`unknown workload ${workload}; workloads: ${Object.keys(WORKLOADS).join(', ')}`);
   if (process.env.DNABERT_TORCH_CALLS !== '1') throw new Error('set DNABERT_TORCH_CALLS=1 (the addon is wrapped when it loads)');
   await selectBackend({ requested: 'torch' });
   const steps = Number(stepsArg ?? 3);
   const { loss, vars, opt } = trainingSetup(workload);
   let liveAfterForward = 0;
+  const micro = Number(microArg ?? 1);
   const step = async () => {
-    const { value, grads } = tf.variableGrads(() => {
-      const l = loss();
-      liveAfterForward = torchAddon().memory().live;
-      return l;
-    }, vars);
-    await value.data();
-    opt.apply(vars.map((v) => grads[v.name]), 1e-4);
-    tf.dispose([value, ...Object.values(grads)]);
+    let sums: tf.Tensor[] | null = null;
+    for (let k = 0; k < micro; k++) {
+      const { value, grads } = tf.variableGrads(() => {
+        const l = loss();
+        liveAfterForward = torchAddon().memory().live;
+        return l;
+      }, vars);
+      await value.data();
+      const g = vars.map((v) => grads[v.name]);
+      if (sums === null) sums = g;
+      else {
+        if (!accumulateAll(sums, g)) throw new Error('gradient accumulation did not run in place');
+        tf.dispose(g);
+      }
+      value.dispose();
+    }
+    opt.apply(sums!, 1e-4, 1.0);
+    tf.dispose(sums!);
   };
   await step();
   const liveBefore = torchAddon().memory().live;
@@ -37,7 +50,7 @@ async function main(): Promise<void> {
   const methods = Object.fromEntries([...counts].filter(([k]) => !k.includes(':')).map(([k, n]) => [k, per(n)]));
   const kernels = [...counts].filter(([k]) => k.includes(':')).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, per(n)]);
   const total = Object.values(methods).reduce((a, b) => a + b, 0);
-  console.log(JSON.stringify({ workload, steps, callsPerStep: Math.round(total), methods, topKernels: kernels, liveHandles: { beforeStep: liveBefore, afterForward: liveAfterForward } }));
+  console.log(JSON.stringify({ workload, steps, microBatches: micro, callsPerStep: Math.round(total), methods, topKernels: kernels, liveHandles: { beforeStep: liveBefore, afterForward: liveAfterForward } }));
 }
 
 await main();

@@ -14,17 +14,27 @@
  *   5. the same scanning in the browser page (web/) on wasm and webgl, in headless Chromium.
  *
  * BENCH_QUICK=1 skips BERT-base, whose steps take minutes on the JavaScript backends; BENCH_REPEAT
- * (default 3) sets how many times the native path and PyTorch are measured.
+ * (default 3) sets how many times the native path and PyTorch are measured. A part of it:
+ * BENCH_SECTIONS (of tokenizer, load, throughput, calls, scan, web), BENCH_WORKLOADS (e.g.
+ * cnn,bert-deep-narrow) and BENCH_BACKENDS (of native, torch, wasm, cpu; PyTorch always runs); a partial
+ * run writes build/bench-partial.md, not results/bench.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tokenizeBatch } from '../lib/models/tokenizer.js';
 import { seededRng } from '../lib/random.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { randomDna } from '../test/helpers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
+
+const only = (name: string): string[] | null => (process.env[name] ? process.env[name]!.split(',').map((x) => x.trim()) : null);
+const SECTIONS = only('BENCH_SECTIONS'), ONLY_WORKLOADS = only('BENCH_WORKLOADS'), ONLY_BACKENDS = only('BENCH_BACKENDS');
+const section = (name: string) => !SECTIONS || SECTIONS.includes(name);
+const workloadOn = (w: string) => !ONLY_WORKLOADS || ONLY_WORKLOADS.includes(w);
+const backendOn = (b: string) => !ONLY_BACKENDS || ONLY_BACKENDS.includes(b);
+for (const w of ONLY_WORKLOADS ?? []) if (!(w in WORKLOADS)) throw new Error(`BENCH_WORKLOADS: no workload '${w}'; workloads: ${Object.keys(WORKLOADS).join(', ')}`);
 
 const lines: string[] = [];
 const say = (s: string) => {
@@ -109,7 +119,7 @@ function medianRun(rs: (Throughput | string)[]): { r: Throughput; runs: string }
 const hasTorchAddon = existsSync('torch/build/dnabert_torch.node');
 
 function throughputBench(): void {
-  const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base'));
+  const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base') && workloadOn(w));
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
   const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   say('');
@@ -130,19 +140,23 @@ function throughputBench(): void {
     const refs: (Throughput | string)[] = [], natives: (Throughput | string)[] = [], torches: (Throughput | string)[] = [];
     for (let i = 0; i < repeats; i++) {
       refs.push(hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch')], 1800) : 'torch not installed (make setup-reference)');
-      natives.push(ours('native'));
+      if (backendOn('native')) natives.push(ours('native'));
       // the torch backend over the same libtorch version as PyTorch here: what is left is host-side cost
-      torches.push(hasTorchAddon ? ours('torch') : 'torch addon not built (make torch)');
+      if (backendOn('torch')) torches.push(hasTorchAddon ? ours('torch') : 'torch addon not built (make torch)');
     }
     const ref = medianRun(refs);
     const refRate = typeof ref === 'string' ? null : ref.r.seqPerSec;
     const ratio = (m: { r: Throughput } | string) => (typeof m !== 'string' && refRate ? (m.r.seqPerSec / refRate).toFixed(2) + '×' : '—');
-    const native = medianRun(natives);
-    row(w, 'native', native, ratio(native));
-    const torchBackend = medianRun(torches);
-    row(w, 'torch', torchBackend, ratio(torchBackend));
+    if (natives.length) {
+      const native = medianRun(natives);
+      row(w, 'native', native, ratio(native));
+    }
+    if (torches.length) {
+      const torchBackend = medianRun(torches);
+      row(w, 'torch', torchBackend, ratio(torchBackend));
+    }
     // the masked LM is the small BERT with another head: its JavaScript-backend rows would repeat the small BERT's
-    for (const backend of w === 'mlm-small' ? [] : ['wasm', 'cpu']) {
+    for (const backend of w === 'mlm-small' ? [] : ['wasm', 'cpu'].filter(backendOn)) {
       const m = medianRun([ours(backend)]);
       row(w, backend, m, ratio(m));
     }
@@ -154,22 +168,24 @@ function throughputBench(): void {
 function callsBench(): void {
   if (!hasTorchAddon) return;
   say('');
-  say('Torch backend: calls into the addon per training step (mean of 3 steps after a warm-up step; DNABERT_TORCH_CALLS=1),');
-  say('by method, the most frequent kernels, and the tensors the addon holds before a step and at the end of its forward pass.');
+  say('Torch backend: calls into the addon per optimizer step as the trainer takes it (gradients accumulated over the micro-batches,');
+  say('clipped to norm 1, AdamW; mean of 3 steps after a warm-up step; DNABERT_TORCH_CALLS=1), by method, the most frequent kernels,');
+  say('and the tensors the addon holds before a step and at the end of a forward pass.');
   say('');
-  say('| workload | calls / step | op | fused | backward | meta | free | create | top kernels | live tensors (before → after forward) |');
-  say('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
-  for (const w of ['cnn', 'bert-deep-narrow', 'bert-small', 'bert-base'] as const) {
-    if (process.env.BENCH_QUICK && w === 'bert-base') continue;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/calls.ts', w, '3'], { encoding: 'utf8', env: { ...process.env, DNABERT_TORCH_CALLS: '1' }, timeout: 900_000 });
+  say('| workload | micro-batches | calls / step | op | fused | backward | meta | free | create | top kernels | live tensors (before → after forward) |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  const rows: [Workload, number][] = [['cnn', 1], ['bert-deep-narrow', 1], ['bert-small', 1], ['bert-small', 4], ['bert-base', 1]];
+  for (const [w, micro] of rows) {
+    if ((process.env.BENCH_QUICK && w === 'bert-base') || !workloadOn(w)) continue;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/calls.ts', w, '3', String(micro)], { encoding: 'utf8', env: { ...process.env, DNABERT_TORCH_CALLS: '1' }, timeout: 900_000 });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
     if (!line) {
-      say(`| ${WORKLOADS[w].what} | failed: ${(r.stderr ?? '').trim().split('\n').pop()} | | | | | | | | |`);
+      say(`| ${WORKLOADS[w].what} | ${micro} | failed: ${(r.stderr ?? '').trim().split('\n').pop()} | | | | | | | | |`);
       continue;
     }
     const c = JSON.parse(line) as { callsPerStep: number; methods: Record<string, number>; topKernels: [string, number][]; liveHandles: { beforeStep: number; afterForward: number } };
     const m = (k: string) => String(c.methods[k] ?? 0);
-    say(`| ${WORKLOADS[w].what} | ${c.callsPerStep.toLocaleString('en')} | ${m('op')} | ${m('fused')} | ${m('backward')} | ${m('meta')} | ${m('free')} | ${m('create')} | ${c.topKernels.slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')} | ${c.liveHandles.beforeStep} → ${c.liveHandles.afterForward} |`);
+    say(`| ${WORKLOADS[w].what} | ${micro} | ${c.callsPerStep.toLocaleString('en')} | ${m('op')} | ${m('fused')} | ${m('backward')} | ${m('meta')} | ${m('free')} | ${m('create')} | ${c.topKernels.slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')} | ${c.liveHandles.beforeStep} → ${c.liveHandles.afterForward} |`);
   }
 }
 
@@ -205,11 +221,15 @@ say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU
 say('');
 say('| what | result | goal |');
 say('|---|---|---|');
-tokenizerBench();
-dataLoadBench();
-throughputBench();
-callsBench();
-scanBench();
-webBench();
-mkdirSync('results', { recursive: true });
-writeFileSync('results/bench.md', lines.join('\n') + '\n');
+if (section('tokenizer')) tokenizerBench();
+if (section('load')) dataLoadBench();
+if (section('throughput')) throughputBench();
+if (section('calls')) callsBench();
+if (section('scan')) scanBench();
+if (section('web')) webBench();
+const partial = SECTIONS || ONLY_WORKLOADS || ONLY_BACKENDS;
+const out = partial ? 'build/bench-partial.md' : 'results/bench.md';
+if (partial) say(`\n(a part of make bench: BENCH_SECTIONS=${SECTIONS?.join(',') ?? 'all'} BENCH_WORKLOADS=${ONLY_WORKLOADS?.join(',') ?? 'all'} BENCH_BACKENDS=${ONLY_BACKENDS?.join(',') ?? 'all'})`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, lines.join('\n') + '\n');
+console.log(`→ ${out}`);

@@ -249,6 +249,17 @@ export function kernelSuite(backend: string, skip: string | false): void {
     }
   });
 
+  test(`[${backend}] encoder layer (attention, feed-forward, both layer norms) equals the composed layer, with and without a mask`, opts, () => {
+    const mask = (m: tf.Tensor) => tf.mul(tf.cast(tf.less(m, -1.5), 'float32'), -3.4028234663852886e38);
+    for (const [B, L, H, heads, F] of [[2, 5, 8, 2, 16], [1, 3, 6, 3, 4]]) {
+      const args = [{ shape: [B, L, H] }, ...encoderLayerShapes(H, F).map((shape) => ({ shape })), { shape: [B, 1, 1, L], grad: false }];
+      same(`encoderLayer B${B} L${L} H${H} heads ${heads} FFN ${F}`, args, (h, ...rest) =>
+        ops.encoderLayer(h as tf.Tensor3D, encoderLayerWeights(rest.slice(0, 16)), mask(rest[16]), heads, 0.1, 0.1, 1e-12, false, [1, 2, 3]));
+      same(`encoderLayer without a mask B${B} L${L}`, args.slice(0, 17), (h, ...rest) =>
+        ops.encoderLayer(h as tf.Tensor3D, encoderLayerWeights(rest), undefined, heads, 0.1, 0.1, 1e-12, false, [1, 2, 3]));
+    }
+  });
+
   test(`[${backend}] embedding, conv1d, embedding + conv1d, max pooling and batch norm equal the composed ops`, opts, () => {
     same('embedding with repeated ids', [{ shape: [7, 3] }, { shape: [2, 4], dtype: 'int32', ints: 7 }], (t, ids) => ops.embedding(ids, t as tf.Tensor2D));
     for (const [B, L, C, K, O] of [[2, 9, 3, 4, 5], [1, 8, 1, 8, 2], [3, 20, 16, 8, 8]]) {
@@ -261,6 +272,33 @@ export function kernelSuite(backend: string, skip: string | false): void {
     }
     same('batchNorm (training)', [{ shape: [3, 6, 4] }, { shape: [4] }, { shape: [4] }], (x, g, b) =>
       ops.batchNorm(x as tf.Tensor3D, { gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D, runningMean: tf.variable(tf.zeros([4]), false), runningVar: tf.variable(tf.ones([4]), false) }, true));
+  });
+
+  test(`[${backend}] CNN block (conv1d or embedding + conv1d → batch norm → ReLU → max pooling) equals the composed block, training and eval, with the running statistics`, opts, () => {
+    const state = (O: number, rm?: tf.Tensor, rv?: tf.Tensor) => ({ runningMean: tf.variable(rm ?? tf.zeros([O]), false), runningVar: tf.variable(rv ? tf.add(tf.abs(rv), 0.5) : tf.ones([O]), false) });
+    for (const training of [true, false]) {
+      for (const [B, L, C, K, O, pool] of [[2, 12, 3, 4, 5, 2], [3, 20, 16, 8, 8, 4]]) {
+        same(`convBlock B${B} L${L} C${C} K${K} O${O} pool ${pool} ${training ? 'training' : 'eval'}`, [{ shape: [B, L, C] }, { shape: [K * C, O] }, { shape: [O] }, { shape: [O] }, { shape: [O] }, { shape: [O], grad: false }, { shape: [O], grad: false }], (x, w, b, g, be, rm, rv) =>
+          ops.convBlock({ x: x as tf.Tensor3D }, w as tf.Tensor2D, b as tf.Tensor1D, { gamma: g as tf.Tensor1D, beta: be as tf.Tensor1D, ...state(O, rm, rv) }, K, pool, training));
+      }
+      same(`embedding convBlock ${training ? 'training' : 'eval'}`, [{ shape: [2, 13], dtype: 'int32', ints: 6 }, { shape: [6, 5] }, { shape: [4 * 5, 3] }, { shape: [3] }, { shape: [3] }, { shape: [3] }, { shape: [3], grad: false }, { shape: [3], grad: false }], (ids, e, w, b, g, be, rm, rv) =>
+        ops.convBlock({ ids: ids as tf.Tensor2D, table: e as tf.Tensor2D }, w as tf.Tensor2D, b as tf.Tensor1D, { gamma: g as tf.Tensor1D, beta: be as tf.Tensor1D, ...state(3, rm, rv) }, 4, 3, training));
+    }
+    // one training call's running statistics (momentum 0.1, unbiased variance) on both sides
+    const stats = (on: string) => {
+      tf.setBackend(on);
+      return tf.tidy(() => {
+        const bn = { gamma: tf.tensor(values({ shape: [5] }, 1), [5]) as tf.Tensor1D, beta: tf.tensor(values({ shape: [5] }, 2), [5]) as tf.Tensor1D, ...state(5) };
+        ops.convBlock({ x: tf.tensor(values({ shape: [2, 12, 3] }, 3), [2, 12, 3]) as tf.Tensor3D }, tf.tensor(values({ shape: [12, 5] }, 4), [12, 5]) as tf.Tensor2D, tf.tensor(values({ shape: [5] }, 5), [5]) as tf.Tensor1D, bn, 4, 2, true);
+        const out = [Array.from(bn.runningMean.dataSync()), Array.from(bn.runningVar.dataSync())];
+        tf.dispose([bn.runningMean, bn.runningVar]);
+        return out;
+      });
+    };
+    const [nm, nv] = stats(backend), [cm, cv] = stats('cpu');
+    assertClose(nm, cm, 'running mean');
+    assertClose(nv, cv, 'running variance');
+    assert.ok(nm.some((x) => x !== 0) && nv.some((x) => x !== 1), 'the running statistics moved');
   });
 
   test(`[${backend}] fused dropout: seeded, inverted scaling, rate respected; gradient is the same mask`, opts, () => {
@@ -300,24 +338,41 @@ export function kernelSuite(backend: string, skip: string | false): void {
     }
   });
 
-  test(`[${backend}] AdamW in place equals the composed update over three steps (decay on and off)`, opts, async () => {
-    const result = async (backend: string) => {
-      tf.setBackend(backend);
-      const p = [tf.variable(tf.tensor(values({ shape: [4, 3] }, 5), [4, 3])), tf.variable(tf.tensor(values({ shape: [3] }, 6), [3]))];
-      const opt = new AdamW(p, [true, false], { weightDecay: 0.01 });
-      for (let s = 0; s < 3; s++) {
-        const grads = p.map((v, i) => tf.tensor(values({ shape: v.shape }, 20 + 2 * s + i), v.shape));
-        opt.apply(grads, 1e-2);
-        tf.dispose(grads);
-      }
-      const state = await opt.getState();
-      const out = { p: p.map((v) => Array.from(v.dataSync())), m: state.m.map((a) => Array.from(a)), v: state.v.map((a) => Array.from(a)) };
-      opt.dispose();
-      tf.dispose(p);
-      return out;
-    };
-    const n = await result(backend);
-    const c = await result('cpu');
-    for (const key of ['p', 'm', 'v'] as const) n[key].forEach((a, i) => assertClose(a, c[key][i], `${key}[${i}]`, 1e-5));
+  test(`[${backend}] AdamW in place equals the composed update over three steps (decay on and off; with and without clipping)`, opts, async () => {
+    // the three steps' gradients have global norms 4.4, 6.1 and 5.0: clipped at 1, untouched at 10
+    for (const maxNorm of [undefined, 1, 10]) {
+      const result = async (backend: string) => {
+        tf.setBackend(backend);
+        const p = [tf.variable(tf.tensor(values({ shape: [4, 3] }, 5), [4, 3])), tf.variable(tf.tensor(values({ shape: [3] }, 6), [3]))];
+        const opt = new AdamW(p, [true, false], { weightDecay: 0.01 });
+        for (let s = 0; s < 3; s++) {
+          const grads = p.map((v, i) => tf.tensor(values({ shape: v.shape }, 20 + 2 * s + i), v.shape));
+          const before = grads.map((g) => Array.from(g.dataSync()));
+          opt.apply(grads, 1e-2, maxNorm);
+          grads.forEach((g, i) => assert.deepEqual(Array.from(g.dataSync()), before[i], 'the caller\'s gradients are left as they are'));
+          tf.dispose(grads);
+        }
+        const state = await opt.getState();
+        const out = { p: p.map((v) => Array.from(v.dataSync())), m: state.m.map((a) => Array.from(a)), v: state.v.map((a) => Array.from(a)) };
+        opt.dispose();
+        tf.dispose(p);
+        return out;
+      };
+      const n = await result(backend);
+      const c = await result('cpu');
+      for (const key of ['p', 'm', 'v'] as const) n[key].forEach((a, i) => assertClose(a, c[key][i], `${key}[${i}] (max norm ${maxNorm})`, 1e-5));
+    }
   });
+}
+
+/** The shapes of an encoder layer's 16 parameters in `encoderLayerWeights`' order (width H, FFN F). */
+export function encoderLayerShapes(H: number, F: number): number[][] {
+  return [[H, H], [H], [H, H], [H], [H, H], [H], [H, H], [H], [H], [H], [H, F], [F], [F, H], [H], [H], [H]];
+}
+
+/** 16 tensors (query W, b; key; value; attention output; its norm γ, β; intermediate; output; its norm) as an encoder layer's weights. */
+export function encoderLayerWeights(t: tf.Tensor[]): ops.EncoderLayerWeights {
+  const d = (i: number) => ({ w: t[i] as tf.Tensor2D, b: t[i + 1] as tf.Tensor1D });
+  const n = (i: number) => ({ gamma: t[i] as tf.Tensor1D, beta: t[i + 1] as tf.Tensor1D });
+  return { query: d(0), key: d(2), value: d(4), attentionOutput: d(6), attentionNorm: n(8), intermediate: d(10), output: d(12), outputNorm: n(14) };
 }

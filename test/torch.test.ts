@@ -13,9 +13,11 @@ import { selectBackend } from '../lib/backend.js';
 import { TORCH_KERNELS } from '../lib/torch/backend.js';
 import { torchAddon } from '../lib/torch/addon.js';
 import { timeSteps, trainingSetup, type Workload } from '../bench/workloads.js';
-import { clipByGlobalNorm } from '../lib/training/optim.js';
 import { nativeSkip, torchSkip } from './helpers.js';
-import { kernelSuite } from './kernel-suite.js';
+import { encoderLayerShapes, encoderLayerWeights, kernelSuite } from './kernel-suite.js';
+import * as ops from '../lib/models/ops.js';
+import { accumulateAll } from '../lib/torch/ops.js';
+import { seededRng } from '../lib/random.js';
 
 const skip = await torchSkip();
 const skipNative = await nativeSkip();
@@ -42,10 +44,9 @@ async function oneStep(workload: Workload): Promise<{ loss: number; grads: Float
     const { value, grads } = tf.variableGrads(loss, vars);
     const g = vars.map((v) => grads[v.name]);
     const gradValues = await Promise.all(g.map(async (t) => ((await t.data()) as Float32Array).slice()));
-    const c = clipByGlobalNorm(g, 1.0);
-    opt.apply(c.grads, 1e-3);
+    opt.apply(g, 1e-3, 1.0);
     const out = { loss: (await value.data())[0], grads: gradValues, params: await Promise.all(vars.map(async (v) => ((await v.data()) as Float32Array).slice())), kernels };
-    tf.dispose([value, ...g, ...c.grads]);
+    tf.dispose([value, ...g]);
     opt.dispose();
     tf.dispose(vars);
     return out;
@@ -82,6 +83,47 @@ for (const workload of ['cnn', 'bert-small', 'mlm-small'] as const) {
     for (const k of t.kernels) assert.ok(TORCH_KERNELS.includes(k), `kernel ${k} ran but is not in TORCH_KERNELS`);
   });
 }
+
+test('[torch] the fused encoder layer equals the layer composed from the single fused ops with dropout on (same seeds, same masks), values and gradients', { skip }, () => {
+  const [B, L, H, heads, F] = [2, 7, 8, 2, 16];
+  const rng = seededRng(5);
+  const make = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape);
+  tf.tidy(() => {
+    const h = make([B, L, H]) as tf.Tensor3D;
+    const params = encoderLayerShapes(H, F).map(make);
+    const mask = tf.concat([tf.zeros([B, 1, 1, L - 2]), tf.fill([B, 1, 1, 2], -3.4028234663852886e38)], 3);
+    const dy = make([B, L, H]);
+    const run = (layer: typeof ops.encoderLayer) => {
+      const f = (...xs: tf.Tensor[]) => tf.sum(tf.mul(layer(xs[0] as tf.Tensor3D, encoderLayerWeights(xs.slice(1)), mask, heads, 0.2, 0.3, 1e-12, true, [11, 12, 13]), dy));
+      const y = layer(h, encoderLayerWeights(params), mask, heads, 0.2, 0.3, 1e-12, true, [11, 12, 13]);
+      return { y: y.dataSync(), grads: tf.grads(f)([h, ...params]).map((g) => g.dataSync()) };
+    };
+    const fused = run(ops.encoderLayer), composed = run(ops.composedEncoderLayer);
+    const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, what: string) => {
+      assert.equal(a.length, b.length, what);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * (1 + Math.abs(b[i])), `${what}[${i}]: fused ${a[i]} vs composed ${b[i]}`);
+    };
+    close(fused.y, composed.y, 'output');
+    // dropout is on: some outputs differ from the layer without it
+    const plain = ops.encoderLayer(h, encoderLayerWeights(params), mask, heads, 0.2, 0.3, 1e-12, false, [11, 12, 13]).dataSync();
+    assert.ok(plain.some((x, i) => Math.abs(x - fused.y[i]) > 1e-3), 'dropout changed the output');
+    fused.grads.forEach((g, i) => close(g, composed.grads[i], `gradient ${i}`));
+  });
+});
+
+test('[torch] gradient accumulation in place equals the sum, and is refused (nothing changed) for a sum held elsewhere', { skip }, () => {
+  tf.tidy(() => {
+    const a = [tf.tensor([1, 2, 3]), tf.tensor([[0.5, -1], [2, 4]])];
+    const g = [tf.tensor([10, 20, 30]), tf.tensor([[1, 1], [1, 1]])];
+    assert.equal(accumulateAll(a, g), true);
+    assert.deepEqual(Array.from(a[0].dataSync()), [11, 22, 33]);
+    assert.deepEqual(Array.from(a[1].dataSync()), [1.5, 0, 3, 5]);
+    assert.deepEqual(Array.from(g[0].dataSync()), [10, 20, 30], 'the gradients are left as they are');
+    const held = tf.clone(a[0]);
+    assert.equal(accumulateAll([a[0]], [g[0]]), false);
+    assert.deepEqual(Array.from(held.dataSync()), [11, 22, 33]);
+  });
+});
 
 test('[torch] the backend reports its device, libtorch version and precision; bad handles are errors naming the function', { skip }, async () => {
   const info = await selectBackend({ requested: 'torch' });

@@ -18,7 +18,7 @@
  * nudging the initial running statistics; ours start at 0 / 1.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, conv1d, embeddingConv1d, linear, maxPool1d, sigmoidCrossEntropy, type BatchNormState } from './ops.js';
+import { convBlock, linear, sigmoidCrossEntropy, type BatchNormState } from './ops.js';
 
 /** Letter vocabulary: ids of the special tokens and bases. */
 export const CNN_VOCAB = ['<unk>', '<bos>', '<eos>', 'A', 'C', 'G', 'T', 'N', '<pad>'] as const;
@@ -228,15 +228,14 @@ export class CnnClassifier {
       let x = ids as tf.Tensor;
       for (let i = 1; i <= 3; i++) {
         const w = this.p(`conv${i}.weight`) as tf.Tensor2D, b = this.p(`conv${i}.bias`) as tf.Tensor1D;
-        // the first convolution reads the embedded tokens
-        x = i === 1 ? embeddingConv1d(ids, this.p('embeddings.weight') as tf.Tensor2D, w, b, c.kernel) : conv1d(x as tf.Tensor3D, w, b, c.kernel);
         const bn: BatchNormState = {
           gamma: this.p(`norm${i}.weight`) as tf.Tensor1D,
           beta: this.p(`norm${i}.bias`) as tf.Tensor1D,
           runningMean: this.v(`norm${i}.running_mean`),
           runningVar: this.v(`norm${i}.running_var`),
         };
-        x = maxPool1d(tf.relu(batchNorm(x as tf.Tensor3D, bn, training)) as tf.Tensor3D, c.pool);
+        // the first convolution reads the embedded tokens
+        x = convBlock(i === 1 ? { ids, table: this.p('embeddings.weight') as tf.Tensor2D } : { x: x as tf.Tensor3D }, w, b, bn, c.kernel, c.pool, training);
       }
       const [B] = x.shape;
       const flat = tf.transpose(x, [0, 2, 1]).reshape([B, -1]);

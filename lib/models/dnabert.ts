@@ -16,7 +16,7 @@
  * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropout, embedding, gelu, layerNorm, linear, selfAttention, softmaxCrossEntropy } from './ops.js';
+import { dropout, embedding, encoderLayer, gelu, layerNorm, linear, softmaxCrossEntropy, type Dense, type EncoderLayerWeights, type Norm } from './ops.js';
 
 /** The fields of a Hugging Face BERT `config.json` that define the model. */
 export interface BertConfig {
@@ -226,7 +226,6 @@ export function bertEncoder(p: ParamGetter, c: BertConfig, ids: tf.Tensor2D, mas
   let site = 0;
   const nextSeed = () => (opts.seed === undefined ? undefined : opts.seed * 7919 + site++);
   const drop = (x: tf.Tensor, rate: number) => dropout(x, rate, training, nextSeed());
-  const lin = (x: tf.Tensor, name: string) => linear(x, p(`${name}.weight`) as tf.Tensor2D, p(`${name}.bias`) as tf.Tensor1D);
   const ln = (x: tf.Tensor, name: string) => layerNorm(x, p(`${name}.weight`) as tf.Tensor1D, p(`${name}.bias`) as tf.Tensor1D, c.layer_norm_eps);
   const H = c.hidden_size, nH = c.num_attention_heads;
   const word = embedding(ids, p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D);
@@ -234,12 +233,16 @@ export function bertEncoder(p: ParamGetter, c: BertConfig, ids: tf.Tensor2D, mas
   const type0 = tf.slice(p('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, H]);
   let h = drop(ln(tf.add(tf.add(word, pos), type0), 'bert.embeddings.LayerNorm'), c.hidden_dropout_prob);
   const ext = additiveMask(mask);
+  const dense = (name: string): Dense => ({ w: p(`${name}.weight`) as tf.Tensor2D, b: p(`${name}.bias`) as tf.Tensor1D });
+  const norm = (name: string): Norm => ({ gamma: p(`${name}.weight`) as tf.Tensor1D, beta: p(`${name}.bias`) as tf.Tensor1D });
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const q = `bert.encoder.layer.${l}`;
-    const ctx = selfAttention(lin(h, `${q}.attention.self.query`) as tf.Tensor3D, lin(h, `${q}.attention.self.key`) as tf.Tensor3D, lin(h, `${q}.attention.self.value`) as tf.Tensor3D, ext, nH, c.attention_probs_dropout_prob, training, nextSeed());
-    const attn = ln(tf.add(drop(lin(ctx, `${q}.attention.output.dense`), c.hidden_dropout_prob), h), `${q}.attention.output.LayerNorm`);
-    const inter = gelu(lin(attn, `${q}.intermediate.dense`));
-    h = ln(tf.add(drop(lin(inter, `${q}.output.dense`), c.hidden_dropout_prob), attn), `${q}.output.LayerNorm`);
+    const w: EncoderLayerWeights = {
+      query: dense(`${q}.attention.self.query`), key: dense(`${q}.attention.self.key`), value: dense(`${q}.attention.self.value`),
+      attentionOutput: dense(`${q}.attention.output.dense`), attentionNorm: norm(`${q}.attention.output.LayerNorm`),
+      intermediate: dense(`${q}.intermediate.dense`), output: dense(`${q}.output.dense`), outputNorm: norm(`${q}.output.LayerNorm`),
+    };
+    h = encoderLayer(h as tf.Tensor3D, w, ext, nH, c.attention_probs_dropout_prob, c.hidden_dropout_prob, c.layer_norm_eps, training, [nextSeed(), nextSeed(), nextSeed()]);
   }
   return { hidden: h as tf.Tensor3D, drop };
 }

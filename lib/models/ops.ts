@@ -26,7 +26,38 @@ export interface FusedKernels {
   embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
   maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D;
   batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
+  /** Optional: a whole CNN block (see `convBlock`) as one call forward and one back. */
+  convBlock?(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor3D;
+  /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back. */
+  encoderLayer?(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D;
 }
+
+/** A dense layer's weight [in, out] and bias [out]. */
+export interface Dense {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+/** A layer norm's scale and shift. */
+export interface Norm {
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+}
+
+/** The parameters of one BERT encoder layer (Hugging Face's BertLayer). */
+export interface EncoderLayerWeights {
+  query: Dense;
+  key: Dense;
+  value: Dense;
+  attentionOutput: Dense;
+  attentionNorm: Norm;
+  intermediate: Dense;
+  output: Dense;
+  outputNorm: Norm;
+}
+
+/** The seeds of an encoder layer's three dropout sites: attention probabilities, attention output, FFN output. */
+export type EncoderLayerSeeds = [number | undefined, number | undefined, number | undefined];
 
 const FUSED: Record<string, FusedKernels> = { native: nativeOps, torch: torchOps };
 
@@ -148,6 +179,30 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
 }
 
 /**
+ * One post-LayerNorm BERT encoder layer on h [B, L, H]:
+ *   a = LayerNorm(dropout(dense(selfAttention(q, k, v))) + h); out = LayerNorm(dropout(dense(GELU(dense(a)))) + a).
+ * Where the backend has it (torch), one fused call each way with the same ops and dropout masks as the
+ * composed layer (`composedEncoderLayer`), so that its graph lives in the backend, not on the tape.
+ */
+export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, training: boolean, seeds: EncoderLayerSeeds): tf.Tensor3D {
+  const fused = fusedKernels()?.encoderLayer;
+  if (fused) return fused(h, w, additiveMask, heads, training ? attentionRate : 0, training ? hiddenRate : 0, eps, seeds);
+  return composedEncoderLayer(h, w, additiveMask, heads, attentionRate, hiddenRate, eps, training, seeds);
+}
+
+/** `encoderLayer` from the single ops (each of them fused where the backend has it). */
+export function composedEncoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, training: boolean, seeds: EncoderLayerSeeds): tf.Tensor3D {
+  return tf.tidy(() => {
+    const lin = (x: tf.Tensor, d: Dense) => linear(x, d.w, d.b);
+    const norm = (x: tf.Tensor, n: Norm) => layerNorm(x, n.gamma, n.beta, eps);
+    const ctx = selfAttention(lin(h, w.query) as tf.Tensor3D, lin(h, w.key) as tf.Tensor3D, lin(h, w.value) as tf.Tensor3D, additiveMask, heads, attentionRate, training, seeds[0]);
+    const attn = norm(tf.add(dropout(lin(ctx, w.attentionOutput), hiddenRate, training, seeds[1]), h), w.attentionNorm);
+    const inter = gelu(lin(attn, w.intermediate));
+    return norm(tf.add(dropout(lin(inter, w.output), hiddenRate, training, seeds[2]), attn), w.outputNorm) as tf.Tensor3D;
+  });
+}
+
+/**
  * Rows of `table` at `ids` → [n, dim] for flat int32 ids [n]. The gradient is a scatter-add of the
  * incoming rows (ScatterNd), which every backend has; tfjs's own gather gradient needs
  * UnsortedSegmentSum, which the wasm backend lacks.
@@ -230,6 +285,23 @@ export interface BatchNormState {
   beta: tf.Tensor1D;
   runningMean: tf.Variable;
   runningVar: tf.Variable;
+}
+
+/** A CNN block's input: activations [B, L, C], or token ids [B, L] and the embedding table they index. */
+export type ConvBlockInput = { x: tf.Tensor3D } | { ids: tf.Tensor2D; table: tf.Tensor2D };
+
+/**
+ * One block of the CNN: conv1d (of the embedded ids, for the first block) → batch norm (batch statistics
+ * and running-statistics update in training, running statistics otherwise) → ReLU → max pooling. Where the
+ * backend has it (torch), one fused call each way, the running statistics updated in place.
+ */
+export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps = 1e-5, momentum = 0.1): tf.Tensor3D {
+  const fused = fusedKernels()?.convBlock;
+  if (fused) return fused(input, w, b, bn, kernel, pool, training, eps, momentum);
+  return tf.tidy(() => {
+    const x = 'ids' in input ? embeddingConv1d(input.ids, input.table, w, b, kernel) : conv1d(input.x, w, b, kernel);
+    return maxPool1d(tf.relu(batchNorm(x, bn, training, eps, momentum)) as tf.Tensor3D, pool);
+  });
 }
 
 /**

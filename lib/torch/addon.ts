@@ -36,8 +36,10 @@ export interface TorchAddon {
   fused(name: string, grad: boolean, ...args: unknown[]): Handle[];
   /** Gradients of a recorded fused op's output with respect to its differentiable inputs. */
   backward(out: Handle, dy: Handle): Handle[];
-  /** One AdamW step over all parameters in place; false when one cannot be updated in place. */
-  adamw(p: Handle[], g: Handle[], m: Handle[], v: Handle[], decays: number[], lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): boolean;
+  /** One AdamW step over all parameters in place, the gradients first clipped to a global norm of `maxNorm` (> 0); false when one cannot be updated in place. */
+  adamw(p: Handle[], g: Handle[], m: Handle[], v: Handle[], decays: number[], lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, maxNorm?: number | null): boolean;
+  /** sums[i] += grads[i] (one multi-tensor kernel), in place or, for a sum sharing its storage, as a new tensor behind the same handle. */
+  accumulate(sums: Handle[], grads: Handle[]): void;
   configure(device: 'cpu' | 'cuda', tf32: boolean, bf16: boolean, threads: number): void;
   info(): TorchInfo;
   memory(resetPeak?: boolean): { live: number; allocatedBytes?: number; peakBytes?: number };

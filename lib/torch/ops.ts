@@ -2,12 +2,13 @@
  * Fused versions of lib/models/ops.ts for the `torch` backend: each op is one addon call forward, whose
  * backward is ATen's own (the forward runs under libtorch's autograd when a gradient is being taken:
  * addmm, layer_norm, gelu, softmax, scaled_dot_product_attention, embedding, conv1d, max_pool1d,
- * batch_norm), and one call back. lib/models/ops.ts calls these when the torch backend is active;
+ * batch_norm; a whole encoder layer), and one call back. lib/models/ops.ts calls these when the torch backend is active;
  * test/torch.test.ts checks each against the composed version on the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
+import type { BatchNormState, ConvBlockInput, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -96,6 +97,46 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
   return fusedOp('attention', [q, k, v], [true, true, true], [additiveMask ? handle(additiveMask) : null, heads, rate, seed ?? Math.floor(Math.random() * 2 ** 52)]).y as tf.Tensor3D;
 }
 
+/**
+ * One BERT encoder layer as one addon call (torch/src/addon.cc encoderLayer): the same ATen ops and
+ * dropout masks as the composed layer, recorded in one libtorch graph, with one backward call for the
+ * gradients of h and all 16 parameters.
+ */
+export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D {
+  if (!Number.isInteger(h.shape[2] / heads)) throw new Error(`encoder layer: width ${h.shape[2]} is not divisible by ${heads} heads`);
+  const params = [w.query, w.key, w.value, w.attentionOutput].flatMap((d) => [d.w, d.b]);
+  params.push(w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta);
+  const seed = (s: number | undefined) => s ?? Math.floor(Math.random() * 2 ** 52);
+  const inputs = [h, ...params];
+  return fusedOp('encoderLayer', inputs, inputs.map(() => true), [additiveMask ? handle(additiveMask) : null, heads, attentionRate, hiddenRate, eps, seed(seeds[0]), seed(seeds[1]), seed(seeds[2])], h.shape).y as tf.Tensor3D;
+}
+
+/**
+ * One CNN block (conv1d → batch norm → ReLU → max pooling) as one addon call each way. In training the
+ * running statistics are updated inside the call, in place, when nothing else holds them; otherwise the
+ * batch mean and variance come back and are folded in here with ordinary ops.
+ */
+export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor3D {
+  const be = backend();
+  const [, L, C] = 'ids' in input ? [0, input.ids.shape[1], input.table.shape[1]] : input.x.shape;
+  if (L - kernel + 1 < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
+  if (w.shape[0] !== kernel * C) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × channels ${C}`);
+  const inPlace = [bn.runningMean, bn.runningVar].every((t) => t.dtype === 'float32' && be.refCount(t.dataId) === 1);
+  const inputs = 'ids' in input ? [input.ids, input.table, w, b, bn.gamma, bn.beta] : [input.x, w, b, bn.gamma, bn.beta];
+  const differentiable = inputs.map((_, i) => !('ids' in input && i === 0));
+  const { y, extras } = fusedOp('ids' in input ? 'embeddingConvBlock' : 'convBlock', inputs, differentiable, [handle(bn.runningMean), handle(bn.runningVar), kernel, pool, eps, momentum, training ? 1 : 0, inPlace ? 1 : 0]);
+  if (extras.length) {
+    const [mean, variance] = extras;
+    const n = (L - kernel + 1) * ('ids' in input ? input.ids.shape[0] : input.x.shape[0]);
+    tf.tidy(() => {
+      bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+      bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
+    });
+    tf.dispose(extras);
+  }
+  return y as tf.Tensor3D;
+}
+
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient is embedding's dense backward. */
 export function embeddingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return fusedOp('embedding', [table, ids], [true, false], []).y;
@@ -126,12 +167,25 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
 }
 
 /**
- * One AdamW step for all parameters at once, in place, with multi-tensor ATen kernels. Returns false
- * (nothing changed; the caller composes ops) when a tensor shares its storage and cannot be updated in place.
+ * One AdamW step for all parameters at once, in place, with multi-tensor ATen kernels; with `maxNorm`,
+ * the gradients are first clipped to that global L2 norm on the device (PyTorch's clip_grad_norm_). Returns
+ * false (nothing changed; the caller composes ops) when a tensor shares its storage and cannot be updated in place.
  */
-export function adamwAll(p: tf.Variable[], g: tf.Tensor[], m: tf.Variable[], v: tf.Variable[], decays: number[], lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): boolean {
+export function adamwAll(p: tf.Variable[], g: tf.Tensor[], m: tf.Variable[], v: tf.Variable[], decays: number[], lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, maxNorm?: number): boolean {
   const b = backend();
   if ([...p, ...m, ...v].some((t) => t.dtype !== 'float32' || b.refCount(t.dataId) !== 1)) return false;
   const gs = g.map((t) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
-  return b.addon.adamw(p.map(handle), gs.map(handle), m.map(handle), v.map(handle), decays.map((d) => Math.round(d * 1e12)), lr, b1, b2, eps, bc1, bc2);
+  return b.addon.adamw(p.map(handle), gs.map(handle), m.map(handle), v.map(handle), decays.map((d) => Math.round(d * 1e12)), lr, b1, b2, eps, bc1, bc2, maxNorm ?? null);
+}
+
+/**
+ * Gradient accumulation: sums[i] += grads[i] in one addon call (in place where a sum owns its storage).
+ * Returns false (nothing changed; the caller adds with ordinary ops) when a sum is held by another
+ * tensor here too, or is not float32.
+ */
+export function accumulateAll(sums: tf.Tensor[], grads: tf.Tensor[]): boolean {
+  const b = backend();
+  if ([...sums, ...grads].some((t) => t.dtype !== 'float32') || sums.some((t) => b.refCount(t.dataId) !== 1)) return false;
+  b.addon.accumulate(sums.map(handle), grads.map(handle));
+  return true;
 }

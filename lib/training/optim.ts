@@ -75,18 +75,31 @@ export class AdamW {
     this.v = vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
-  /** One update with the given gradients (same order as `vars`) and learning rate. */
-  apply(grads: tf.Tensor[], lr: number): void {
+  /**
+   * One update with the given gradients (same order as `vars`) and learning rate; with `maxGradNorm`, the
+   * gradients are first clipped to that global L2 norm (`clipByGlobalNorm`; the caller's tensors are left as they are).
+   */
+  apply(grads: tf.Tensor[], lr: number, maxGradNorm?: number): void {
     this.step++;
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.step;
     const bc2 = 1 - b2 ** this.step;
     const native = usesNativeKernels();
-    // The torch backend updates every parameter in place with multi-tensor kernels (same arithmetic as below).
+    // The torch backend clips and updates every parameter in place with multi-tensor kernels in one call (same arithmetic as below).
     if (tf.getBackend() === 'torch') {
       const decays = this.decay.map((d) => (d ? this.weightDecay : 0));
-      if (tf.tidy(() => adamwAll(this.vars, grads, this.m, this.v, decays, lr, b1, b2, this.eps, bc1, bc2))) return;
+      if (tf.tidy(() => adamwAll(this.vars, grads, this.m, this.v, decays, lr, b1, b2, this.eps, bc1, bc2, maxGradNorm))) return;
     }
+    const clipped = maxGradNorm ? clipByGlobalNorm(grads, maxGradNorm).grads : grads;
+    try {
+      this.update(clipped, lr, native, bc1, bc2);
+    } finally {
+      if (clipped !== grads) tf.dispose(clipped);
+    }
+  }
+
+  private update(grads: tf.Tensor[], lr: number, native: boolean, bc1: number, bc2: number): void {
+    const [b1, b2] = this.betas;
     tf.tidy(() => {
       this.vars.forEach((p, i) => {
         const g = grads[i];

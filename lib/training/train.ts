@@ -4,7 +4,7 @@
  * - each epoch visits the training set in a seeded shuffle (seed, epoch), in micro-batches;
  * - gradients of `gradAccum` micro-batches are averaged into one optimizer step (each micro-batch loss
  *   divided by gradAccum, as HF does); a short last group at the end of an epoch still steps;
- * - global-norm clipping, then AdamW with the learning-rate schedule;
+ * - global-norm clipping, then AdamW with the learning-rate schedule (one call on the torch backend);
  * - every `evalEvery` optimizer steps: validation loss; early stopping after `patience` evaluations
  *   without a lower loss; the lowest-loss weights are kept and restored at the end;
  * - every `checkpointEvery` evaluations the full state (weights, optimizer moments, best weights,
@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, makeBatch, trainableOf, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import type { EngineConfig } from '../config.js';
-import { AdamW, clipByGlobalNorm, type AdamWOptions } from './optim.js';
+import { AdamW, type AdamWOptions } from './optim.js';
+import { accumulateAll } from '../torch/ops.js';
 import { permutation } from '../random.js';
 import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensors.js';
 import { progress } from './progress.js';
@@ -206,8 +207,12 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
       if (accum === null) accum = g;
       else {
         const prev: tf.Tensor[] = accum;
-        accum = prev.map((a, i) => tf.add(a, g[i]));
-        tf.dispose([...prev, ...g]);
+        // the torch backend adds in place, in one call
+        if (!(tf.getBackend() === 'torch' && accumulateAll(prev, g))) {
+          accum = prev.map((a, i) => tf.add(a, g[i]));
+          tf.dispose(prev);
+        }
+        tf.dispose(g);
       }
       value.dispose();
       disposeBatch(b);
@@ -217,10 +222,8 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
 
       // optimizer step
       const current: tf.Tensor[] = accum!;
-      const clipped = o.maxGradNorm ? clipByGlobalNorm(current, o.maxGradNorm).grads : current;
       const lr = o.lr(st.step, totalSteps);
-      opt.apply(clipped, lr);
-      if (clipped !== current) tf.dispose(clipped);
+      opt.apply(current, lr, o.maxGradNorm || undefined);
       tf.dispose(current);
       accum = null;
       inGroup = 0;

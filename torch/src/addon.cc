@@ -625,6 +625,41 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   return ctx.transpose(1, 2).reshape({B, L, HD});
 }
 
+/** x [..., in] · w [in, out] (+ b [out]): the leading axes flattened into one addmm and restored. */
+at::Tensor linearNd(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  at::Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, shape.back()});
+  at::Tensor out = !b.defined() ? (state.bf16 ? at::mm(x2.to(at::kBFloat16), w.to(at::kBFloat16)).to(at::kFloat) : at::mm(x2, w)) : productPlus(b, x2, w);
+  if (x.dim() == 2) return out;
+  shape.back() = w.size(1);
+  return out.reshape(shape);
+}
+
+/** Inverted dropout of x with the mask dropoutMask draws (nothing when rate is 0). */
+at::Tensor dropped(const at::Tensor& x, double rate, double seed) {
+  if (rate <= 0) return x;
+  at::Tensor keep;
+  {
+    at::NoGradGuard ng;
+    keep = dropoutMask(x, rate, seed);
+  }
+  return x * keep;
+}
+
+/**
+ * One BERT encoder layer (post-LayerNorm, as Hugging Face's BertLayer) on h [B, L, H], with the same
+ * ops and dropout masks as lib/models/dnabert.ts composes from the single fused ops. p: query W, b;
+ * key W, b; value W, b; attention output W, b; its LayerNorm γ, β; intermediate W, b; output W, b;
+ * its LayerNorm γ, β (weights [in, out]).
+ */
+at::Tensor encoderLayer(const at::Tensor& h, const std::vector<at::Tensor>& p, const at::Tensor& mask, int64_t heads, double attnRate, double hiddenRate, double eps, double seedAttn, double seedAttnOut, double seedOut) {
+  int64_t H = h.size(-1);
+  at::Tensor ctx = attention(linearNd(h, p[0], p[1]), linearNd(h, p[2], p[3]), linearNd(h, p[4], p[5]), mask, heads, attnRate, seedAttn);
+  at::Tensor attn = at::layer_norm(dropped(linearNd(ctx, p[6], p[7]), hiddenRate, seedAttnOut) + h, {H}, p[8], p[9], eps);
+  at::Tensor inter = at::gelu(linearNd(attn, p[10], p[11]));
+  return at::layer_norm(dropped(linearNd(inter, p[12], p[13]), hiddenRate, seedOut) + attn, {H}, p[14], p[15], eps);
+}
+
 /** conv1d of x [B, L, C] with w [K·C, O] (row k·C + c is PyTorch's weight[o, c, k]) and b [O] → [B, L−K+1, O]. */
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
   int64_t C = x.size(2), O = w.size(1);
@@ -649,14 +684,7 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         // [B, L, H] activation costs no reshape calls of its own (forward or backward)
         at::Tensor x = r.leaf(c.T(2)), w = r.leaf(c.T(3));
         if (x.dim() < 2) fail(c.fn, "linear: the input needs at least 2 axes");
-        std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-        at::Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, shape.back()});
-        if (c.isNull(4)) out = state.bf16 ? at::mm(x2.to(at::kBFloat16), w.to(at::kBFloat16)).to(at::kFloat) : at::mm(x2, w);
-        else out = productPlus(r.leaf(c.T(4)), x2, w);
-        if (x.dim() != 2) {
-          shape.back() = w.size(1);
-          out = out.reshape(shape);
-        }
+        out = linearNd(x, w, c.isNull(4) ? at::Tensor() : r.leaf(c.T(4)));
       } else if (name == "layerNorm") {
         at::Tensor x = r.leaf(c.T(2)), g = r.leaf(c.T(3)), b = r.leaf(c.T(4));
         out = at::layer_norm(x, {x.size(-1)}, g, b, c.D(5));
@@ -667,16 +695,16 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         at::Tensor mask = c.optT(4);
         out = at::softmax(mask.defined() ? s + mask : s, -1);
       } else if (name == "dropout") {
-        at::Tensor x = r.leaf(c.T(2));
-        at::Tensor keep;
-        {
-          at::NoGradGuard ng;
-          keep = dropoutMask(x, c.D(3), c.D(4));
-        }
-        out = x * keep;
+        out = dropped(r.leaf(c.T(2)), c.D(3), c.D(4));
       } else if (name == "attention") {
         at::Tensor q = r.leaf(c.T(2)), k = r.leaf(c.T(3)), v = r.leaf(c.T(4));
         out = attention(q, k, v, c.optT(5), c.I(6), c.D(7), c.D(8));
+      } else if (name == "encoderLayer") {
+        // h, then the layer's 16 parameters in encoderLayerParams' order (lib/torch/ops.ts)
+        at::Tensor h = r.leaf(c.T(2));
+        std::vector<at::Tensor> p;
+        for (size_t i = 0; i < 16; i++) p.push_back(r.leaf(c.T(3 + i)));
+        out = encoderLayer(h, p, c.optT(19), c.I(20), c.D(21), c.D(22), c.D(23), c.D(24), c.D(25), c.D(26));
       } else if (name == "embedding") {
         at::Tensor table = r.leaf(c.T(2)), ids = c.T(3);
         checkIds(c.fn, ids, table.size(0));
@@ -692,6 +720,49 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         at::Tensor x = r.leaf(c.T(2));
         int64_t size = c.I(3);
         out = at::max_pool1d(x.transpose(1, 2), {size}, {size}).transpose(1, 2).contiguous();
+      } else if (name == "convBlock" || name == "embeddingConvBlock") {
+        // conv1d (of the embedded ids) → batch norm → ReLU → max pooling, the CNN's block (lib/models/ops.ts convBlock)
+        bool embedded = name == "embeddingConvBlock";
+        size_t k = embedded ? 3 : 2;
+        at::Tensor x;
+        if (embedded) {
+          at::Tensor ids = c.T(2), table = r.leaf(c.T(3));
+          checkIds(c.fn, ids, table.size(0));
+          x = at::embedding(table, ids.to(at::kLong));
+        } else {
+          x = r.leaf(c.T(2));
+        }
+        at::Tensor w = r.leaf(c.T(k + 1)), b = r.leaf(c.T(k + 2)), g = r.leaf(c.T(k + 3)), beta = r.leaf(c.T(k + 4));
+        at::Tensor rm = c.T(k + 5), rv = c.T(k + 6);
+        int64_t K = c.I(k + 7), pool = c.I(k + 8);
+        double eps = c.D(k + 9), momentum = c.D(k + 10);
+        bool training = c.D(k + 11) != 0, inPlace = c.D(k + 12) != 0;
+        at::Tensor conv = conv1d(x, w, b, K);
+        int64_t O = conv.size(2);
+        at::Tensor x2 = conv.reshape({-1, O});
+        at::Tensor y;
+        if (training) {
+          {
+            at::NoGradGuard ng;
+            auto vm = at::var_mean(x2.detach(), {0}, /*unbiased=*/false);
+            at::Tensor var = std::get<0>(vm), mean = std::get<1>(vm);
+            double n = static_cast<double>(x2.size(0));
+            auto exclusive = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0; };
+            if (inPlace && exclusive(rm) && exclusive(rv)) {
+              // the running statistics as batch_norm keeps them (unbiased variance), in place
+              rm.mul_(1 - momentum).add_(mean, momentum);
+              rv.mul_(1 - momentum).add_(var, momentum * n / std::max(n - 1, 1.0));
+            } else {
+              extra.push_back(wrap(c.env, mean));
+              extra.push_back(wrap(c.env, var));
+            }
+          }
+          y = at::batch_norm(x2, g, beta, {}, {}, /*training=*/true, 0.0, eps, /*cudnn_enabled=*/true);
+        } else {
+          y = at::batch_norm(x2, g, beta, rm, rv, /*training=*/false, 0.0, eps, /*cudnn_enabled=*/true);
+        }
+        y = at::relu(y).view(conv.sizes());
+        out = at::max_pool1d(y.transpose(1, 2), {pool}, {pool}).transpose(1, 2).contiguous();
       } else if (name == "batchNormTraining") {
         at::Tensor x = r.leaf(c.T(2)), g = r.leaf(c.T(3)), b = r.leaf(c.T(4));
         int64_t C = x.size(-1);
@@ -732,7 +803,40 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 // ---------------------------------------------------------------------------------------------
 // AdamW, in place, over all parameters at once (multi-tensor ATen kernels).
 
-/** adamw(params, grads, ms, vs, decays, lr, b1, b2, eps, bc1, bc2): false (nothing changed) when a
+/** accumulate(sums, grads): sums[i] += grads[i] (gradient accumulation over micro-batches) with one
+ * multi-tensor kernel over the sums that own their storage; a sum that shares its storage with another
+ * tensor (autograd may return a bias gradient as a view) gets a new tensor for its handle instead. The
+ * caller makes sure no other JavaScript tensor holds a sum's handle. */
+napi_value Accumulate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, "accumulate", [](Call& c) {
+    uint32_t n = c.length(0);
+    auto g = c.tensors(1);
+    if (g.size() != n) fail(c.fn, "the lists differ in length");
+    std::vector<at::Tensor> own, add;
+    at::NoGradGuard ng;
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value e;
+      napi_get_element(c.env, c.v[0], i, &e);
+      void* ptr;
+      if (napi_get_value_external(c.env, e, &ptr) != napi_ok) c.bad(0, "must be an array of tensor handles");
+      auto* h = static_cast<Holder*>(ptr);
+      if (!h->t.defined()) c.bad(0, "holds a disposed tensor");
+      at::Tensor& a = h->t;
+      if (a.sizes() != g[i].sizes() || a.scalar_type() != at::kFloat || g[i].scalar_type() != at::kFloat) fail(c.fn, "sum " + std::to_string(i) + " and its gradient differ in shape or are not float32");
+      if (a.is_contiguous() && a.storage().use_count() == 1 && a.storage_offset() == 0 && a.numel() == static_cast<int64_t>(a.storage().nbytes() / 4)) {
+        own.push_back(a);
+        add.push_back(g[i]);
+      } else {
+        a = a + g[i];
+      }
+    }
+    if (!own.empty()) at::_foreach_add_(own, add);
+    return undefinedValue(c.env);
+  });
+}
+
+/** adamw(params, grads, ms, vs, decays, lr, b1, b2, eps, bc1, bc2[, maxNorm]): the gradients clipped to a
+ * global L2 norm of maxNorm first (when given and > 0); false (nothing changed) when a
  * parameter or state tensor shares its storage with another tensor, so cannot be updated in place. */
 napi_value AdamW(napi_env env, napi_callback_info info) {
   return guarded(env, info, "adamw", [](Call& c) {
@@ -748,6 +852,13 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
       }
     }
     at::NoGradGuard ng;
+    if (!c.isNull(11) && c.D(11) > 0) {
+      // clip_grad_norm_'s arithmetic, on the device (no host synchronisation): the gradients are scaled
+      // by min(1, max_norm / (‖g‖₂ + 1e-6)), ‖g‖₂ over all of them
+      at::Tensor total = at::stack(at::_foreach_norm(g, 2)).norm(2);
+      at::Tensor coef = at::clamp_max(c.D(11) / (total + 1e-6), 1.0);
+      for (auto& t : g) t = t * coef;
+    }
     for (size_t i = 0; i < p.size(); i++) {
       double wd = decays[i] / 1e12;
       if (wd > 0) p[i].mul_(1 - lr * wd);
@@ -864,6 +975,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"fused", nullptr, Fused, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"accumulate", nullptr, Accumulate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"configure", nullptr, Configure, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"memory", nullptr, Memory, nullptr, nullptr, nullptr, napi_default, nullptr},
