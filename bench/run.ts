@@ -17,7 +17,7 @@
  * (default 3) sets how many times the native path and PyTorch are measured. A part of it:
  * BENCH_SECTIONS (of tokenizer, load, throughput, calls, scan, web), BENCH_WORKLOADS (e.g.
  * cnn,bert-deep-narrow) and BENCH_BACKENDS (of native, torch, wasm, cpu; PyTorch always runs); a partial
- * run writes build/bench-partial.md, not results/bench.md.
+ * run writes build/bench-partial.md, not results/bench.md (BENCH_OUT: another file).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { seededRng } from '../lib/random.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { randomDna } from '../test/helpers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
+import { gitState } from '../lib/git.js';
 
 const only = (name: string): string[] | null => (process.env[name] ? process.env[name]!.split(',').map((x) => x.trim()) : null);
 const SECTIONS = only('BENCH_SECTIONS'), ONLY_WORKLOADS = only('BENCH_WORKLOADS'), ONLY_BACKENDS = only('BENCH_BACKENDS');
@@ -217,7 +218,8 @@ function webBench(): void {
   }
 }
 
-say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, Node ${process.version}`);
+const code = gitState();
+say(`# make bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'CPU'} × ${cpus().length}, Node ${process.version} — code ${code.commit.slice(0, 10)}${code.dirty ? ' (uncommitted changes)' : ''}`);
 say('');
 say('| what | result | goal |');
 say('|---|---|---|');
@@ -228,7 +230,7 @@ if (section('calls')) callsBench();
 if (section('scan')) scanBench();
 if (section('web')) webBench();
 const partial = SECTIONS || ONLY_WORKLOADS || ONLY_BACKENDS;
-const out = partial ? 'build/bench-partial.md' : 'results/bench.md';
+const out = process.env.BENCH_OUT ?? (partial ? 'build/bench-partial.md' : 'results/bench.md');
 if (partial) say(`\n(a part of make bench: BENCH_SECTIONS=${SECTIONS?.join(',') ?? 'all'} BENCH_WORKLOADS=${ONLY_WORKLOADS?.join(',') ?? 'all'} BENCH_BACKENDS=${ONLY_BACKENDS?.join(',') ?? 'all'})`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, lines.join('\n') + '\n');

@@ -301,6 +301,16 @@ export function kernelSuite(backend: string, skip: string | false): void {
     assert.ok(nm.some((x) => x !== 0) && nv.some((x) => x !== 1), 'the running statistics moved');
   });
 
+  test(`[${backend}] softmax and sigmoid cross-entropy (mean) equal the composed losses`, opts, () => {
+    for (const [N, C] of [[5, 2], [7, 4], [1, 3]]) {
+      same(`softmaxCrossEntropy N${N} C${C}`, [{ shape: [N, C] }, { shape: [N], dtype: 'int32', ints: C }], (z, y) => ops.softmaxCrossEntropy(z as tf.Tensor2D, y as tf.Tensor1D));
+      same(`softmaxCrossEntropy N${N} C${C}, float labels`, [{ shape: [N, C] }, { shape: [N], dtype: 'int32', ints: C }], (z, y) => ops.softmaxCrossEntropy(z as tf.Tensor2D, tf.cast(y, 'float32') as tf.Tensor1D));
+    }
+    for (const N of [6, 1]) {
+      same(`sigmoidCrossEntropy N${N}`, [{ shape: [N] }, { shape: [N], dtype: 'int32', ints: 2 }], (z, y) => ops.sigmoidCrossEntropy(tf.mul(z, 5) as tf.Tensor1D, tf.cast(y, 'float32') as tf.Tensor1D));
+    }
+  });
+
   test(`[${backend}] fused dropout: seeded, inverted scaling, rate respected; gradient is the same mask`, opts, () => {
     tf.setBackend(backend);
     tf.tidy(() => {

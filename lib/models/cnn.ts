@@ -18,7 +18,7 @@
  * nudging the initial running statistics; ours start at 0 / 1.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { convBlock, linear, sigmoidCrossEntropy, type BatchNormState } from './ops.js';
+import { convBlock, linear, sigmoidCrossEntropy, softmaxCrossEntropy, type BatchNormState } from './ops.js';
 
 /** Letter vocabulary: ids of the special tokens and bases. */
 export const CNN_VOCAB = ['<unk>', '<bos>', '<eos>', 'A', 'C', 'G', 'T', 'N', '<pad>'] as const;
@@ -252,7 +252,7 @@ export class CnnClassifier {
     if (this.config.numClasses !== 2) {
       return tf.tidy(() => {
         const logits = this.classLogits(ids, opts);
-        return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, this.config.numClasses), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+        return softmaxCrossEntropy(logits, labels);
       });
     }
     return tf.tidy(() => {

@@ -26,6 +26,9 @@ export interface FusedKernels {
   embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
   maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D;
   batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
+  /** Optional: the mean losses (see `softmaxCrossEntropy`, `sigmoidCrossEntropy`) as one call each way. */
+  softmaxCrossEntropy?(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
+  sigmoidCrossEntropy?(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
   /** Optional: a whole CNN block (see `convBlock`) as one call forward and one back. */
   convBlock?(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor3D;
   /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back. */
@@ -228,6 +231,8 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
 
 /** Mean softmax cross-entropy of logits [n, c] against integer labels [n]. */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const fused = fusedKernels()?.softmaxCrossEntropy;
+  if (fused) return fused(logits, labels);
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     const onehot = tf.oneHot(labels.toInt(), logits.shape[1]);
@@ -331,6 +336,8 @@ export function batchNorm(x: tf.Tensor3D, s: BatchNormState, training: boolean, 
 
 /** Mean binary cross-entropy of logits [n] against 0/1 targets [n], computed stably. */
 export function sigmoidCrossEntropy(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
+  const fused = fusedKernels()?.sigmoidCrossEntropy;
+  if (fused) return fused(logits, targets);
   return tf.tidy(() => {
     // max(z, 0) − z·y + log(1 + e^(−|z|))
     const z = logits;

@@ -137,6 +137,16 @@ export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D,
   return y as tf.Tensor3D;
 }
 
+/** Mean softmax cross-entropy of logits [N, C] against class indices [N] (ATen's cross_entropy). */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return fusedOp('softmaxCrossEntropy', [logits, labels], [true, false], [], []).y as tf.Scalar;
+}
+
+/** Mean binary cross-entropy of logits [N] against targets [N] in [0, 1] (ATen's binary_cross_entropy_with_logits). */
+export function sigmoidCrossEntropy(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
+  return fusedOp('sigmoidCrossEntropy', [logits, targets], [true, false], [], []).y as tf.Scalar;
+}
+
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient is embedding's dense backward. */
 export function embeddingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return fusedOp('embedding', [table, ids], [true, false], []).y;

@@ -763,6 +763,14 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         }
         y = at::relu(y).view(conv.sizes());
         out = at::max_pool1d(y.transpose(1, 2), {pool}, {pool}).transpose(1, 2).contiguous();
+      } else if (name == "softmaxCrossEntropy") {
+        // mean over rows of −log softmax(logits)[label]; labels of any dtype (class indices)
+        at::Tensor logits = r.leaf(c.T(2));
+        out = at::cross_entropy_loss(logits, c.T(3).to(at::kLong));
+      } else if (name == "sigmoidCrossEntropy") {
+        // mean of BCE with logits against float targets in [0, 1]
+        at::Tensor z = r.leaf(c.T(2));
+        out = at::binary_cross_entropy_with_logits(z, c.T(3).to(at::kFloat));
       } else if (name == "batchNormTraining") {
         at::Tensor x = r.leaf(c.T(2)), g = r.leaf(c.T(3)), b = r.leaf(c.T(4));
         int64_t C = x.size(-1);
