@@ -4,6 +4,7 @@
  *   1. parity with PyTorch on CUDA, TF32 off: the BERT fixture's logits and every parameter's gradient
  *   2. training throughput (forward + backward + AdamW, the loss read back every step) against PyTorch
  *      eager (bench/torch_throughput.py) on the same model, batch and precision, with peak GPU memory
+ *      and the addon calls per step (the host-side cost the fused ops cut; DNABERT_TORCH_CALLS=1)
  *   3. from the measured rates, the time of one paper-recipe DNABERT run on human_nontata_promoters
  *
  * and writes it all as markdown (--out, default results/bench-gpu.md).
@@ -15,7 +16,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
 import { registerTorchBackend, type TorchOptions } from '../lib/torch/backend.js';
-import { torchAddon } from '../lib/torch/addon.js';
+import { torchAddon, torchCallCounts } from '../lib/torch/addon.js';
 import { loadCheckpoint } from '../lib/checkpoint/hf.js';
 import { assertGradsMatch } from '../test/helpers.js';
 import { paramSpecs, BertClassifier, DNABERT6_CONFIG } from '../lib/models/dnabert.js';
@@ -93,7 +94,7 @@ interface Row {
   what: string;
   batch: number;
   precision: 'tf32' | 'bf16' | 'fp32';
-  ours?: { seqPerSec: number; peakGiB: number };
+  ours?: { seqPerSec: number; peakGiB: number; callsPerStep: number };
   pytorch?: { seqPerSec: number; peakGiB: number; version: string };
   error?: string;
 }
@@ -103,16 +104,18 @@ async function ours(row: Row): Promise<void> {
   const addon = torchAddon();
   const setup = trainingSetup(row.workload, { batch: row.batch });
   addon.memory(true);
-  const n = row.workload === 'cnn' ? steps * 3 : steps;
+  const n = row.workload === 'cnn' || row.workload === 'bert-deep-narrow' ? steps * 3 : steps;
+  torchCallCounts(true);
   const median = await timeSteps(setup, n, 2);
+  const calls = [...torchCallCounts(true)].filter(([k]) => !k.includes(':')).reduce((a, [, c]) => a + c, 0);
   const peak = addon.memory().peakBytes ?? NaN;
-  row.ours = { seqPerSec: row.batch / median, peakGiB: peak / 2 ** 30 };
+  row.ours = { seqPerSec: row.batch / median, peakGiB: peak / 2 ** 30, callsPerStep: Math.round(calls / (n + 2)) };
   setup.opt.dispose();
   tf.dispose(setup.vars);
 }
 
 function pytorch(row: Row): void {
-  const n = row.workload === 'cnn' ? steps * 3 : steps;
+  const n = row.workload === 'cnn' || row.workload === 'bert-deep-narrow' ? steps * 3 : steps;
   const r = spawnSync(python, ['bench/torch_throughput.py', row.workload, String(n), '--device', 'cuda', '--batch', String(row.batch), '--precision', row.precision], { encoding: 'utf8' });
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -147,6 +150,8 @@ async function inference(): Promise<number> {
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 
 async function main(): Promise<void> {
+  // calls are counted by a wrapper installed when the addon loads (a map increment per call)
+  process.env.DNABERT_TORCH_CALLS = '1';
   const info = await selectBackend({ requested: 'torch' });
   if (!info.device.startsWith('GPU')) throw new Error(`bench/gpu.ts needs the torch backend on CUDA, got: ${info.device}`);
   const t = torchAddon().info();
@@ -182,6 +187,8 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [
     { workload: 'cnn', what: 'CNN, 251 bp', batch: 32, precision: 'tf32' },
+    { workload: 'bert-deep-narrow', what: 'host-bound: 12 × 64 BERT, 64 tokens', batch: 4, precision: 'tf32' },
+    { workload: 'bert-small', what: 'small BERT (4 × 256), 256 tokens', batch: 16, precision: 'tf32' },
     { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'tf32' },
     { workload: 'bert-base', what: 'BERT-base, 256 tokens (the authors\' batch)', batch: 12, precision: 'tf32' },
     { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'bf16' },
@@ -200,17 +207,17 @@ async function main(): Promise<void> {
   log();
   log('TF32: float32 storage, TF32 matrix products (PyTorch: `allow_tf32`); bf16: bf16 operands for matrix products, convolutions and attention (PyTorch: `autocast(bfloat16)`). PyTorch eager runs the same architecture (the parity fixtures\' modules, attention through `scaled_dot_product_attention`), batch, inputs shape and optimizer.');
   log();
-  log('| workload | batch | precision | torch backend seq/s | PyTorch eager seq/s | ratio | peak GPU memory (ours / PyTorch, GiB) |');
-  log('|---|---|---|---|---|---|---|');
+  log('| workload | batch | precision | torch backend seq/s | PyTorch eager seq/s | ratio | peak GPU memory (ours / PyTorch, GiB) | addon calls / step |');
+  log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const ratio = r.ours && r.pytorch ? r.ours.seqPerSec / r.pytorch.seqPerSec : undefined;
-    log(`| ${r.what} | ${r.batch} | ${r.precision} | ${f(r.ours?.seqPerSec)} | ${f(r.pytorch?.seqPerSec)} | ${f(ratio, 2)}× | ${f(r.ours?.peakGiB, 2)} / ${f(r.pytorch?.peakGiB, 2)} |`);
+    log(`| ${r.what} | ${r.batch} | ${r.precision} | ${f(r.ours?.seqPerSec)} | ${f(r.pytorch?.seqPerSec)} | ${f(ratio, 2)}× | ${f(r.ours?.peakGiB, 2)} / ${f(r.pytorch?.peakGiB, 2)} | ${r.ours?.callsPerStep ?? 'n/a'} |`);
   }
   for (const r of rows.filter((x) => x.error)) log(`\n- ${r.what}, batch ${r.batch}, ${r.precision}: ${r.error}`);
   if (rows[0].pytorch) log(`\nPyTorch: ${rows[0].pytorch.version}.`);
 
   // 3. a paper-recipe run on human_nontata_promoters, from the measured rates
-  const authors = rows[2].ours?.seqPerSec;
+  const authors = rows.find((r) => r.workload === 'bert-base' && r.batch === 12 && r.precision === 'tf32')?.ours?.seqPerSec;
   let infer: number | undefined;
   try {
     infer = await inference();

@@ -127,7 +127,10 @@ async function ladderPass(o: LadderOptions, log: (line: string) => void, told: S
     return done(record);
   };
   for (const size of sizes) {
-    for (const a of ladderArms(o.runDir)) {
+    // random weights, then the snapshots from the longest pretraining down: a ladder stopped part-way has
+    // the widest comparison first (the cells come back by tokens, as always)
+    const arms = ladderArms(o.runDir);
+    for (const a of [arms[0], ...arms.slice(1).reverse()]) {
       const selection: LadderCell['selection'] = [];
       for (const lr of rates) selection.push({ lr, record: await run(a, ladderProfile(size, lr), o.seeds[0]) });
       const complete = selection.every((s) => s.record?.training?.bestValidLoss != null);
@@ -141,6 +144,7 @@ async function ladderPass(o: LadderOptions, log: (line: string) => void, told: S
       cells.push({ size, arm: a, selection, lr, runs });
     }
   }
+  cells.sort((x, y) => sizes.indexOf(x.size) - sizes.indexOf(y.size) || x.arm.steps - y.arm.steps);
   return { cells, held, trained };
 }
 
