@@ -660,13 +660,19 @@ at::Tensor encoderLayer(const at::Tensor& h, const std::vector<at::Tensor>& p, c
   return at::layer_norm(dropped(linearNd(inter, p[12], p[13]), hiddenRate, seedOut) + attn, {H}, p[14], p[15], eps);
 }
 
-/** conv1d of x [B, L, C] with w [K·C, O] (row k·C + c is PyTorch's weight[o, c, k]) and b [O] → [B, L−K+1, O]. */
-at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
+/** conv1d of x [B, L, C] with w [K·C, O] (row k·C + c is PyTorch's weight[o, c, k]) and b [O], in
+ * PyTorch's own layout: the result is [B, O, L−K+1] (channels first). */
+at::Tensor conv1dChannelsFirst(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
   int64_t C = x.size(2), O = w.size(1);
   at::Tensor weight = w.view({K, C, O}).permute({2, 1, 0});
   at::Tensor xin = x.transpose(1, 2);
-  if (state.bf16) return at::conv1d(xin.to(at::kBFloat16), weight.to(at::kBFloat16), b.to(at::kBFloat16)).to(at::kFloat).transpose(1, 2).contiguous();
-  return at::conv1d(xin, weight, b).transpose(1, 2).contiguous();
+  if (state.bf16) return at::conv1d(xin.to(at::kBFloat16), weight.to(at::kBFloat16), b.to(at::kBFloat16)).to(at::kFloat);
+  return at::conv1d(xin, weight, b);
+}
+
+/** conv1d of x [B, L, C] → [B, L−K+1, O] (see conv1dChannelsFirst). */
+at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
+  return conv1dChannelsFirst(x, w, b, K).transpose(1, 2).contiguous();
 }
 
 napi_value Fused(napi_env env, napi_callback_info info) {
@@ -737,16 +743,16 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         int64_t K = c.I(k + 7), pool = c.I(k + 8);
         double eps = c.D(k + 9), momentum = c.D(k + 10);
         bool training = c.D(k + 11) != 0, inPlace = c.D(k + 12) != 0;
-        at::Tensor conv = conv1d(x, w, b, K);
-        int64_t O = conv.size(2);
-        at::Tensor x2 = conv.reshape({-1, O});
+        // channels first from the convolution to the pooling (PyTorch's layout: no transposed copies
+        // in between), back to [B, L, O] once, on the pooled output
+        at::Tensor conv = conv1dChannelsFirst(x, w, b, K);
         at::Tensor y;
         if (training) {
           {
             at::NoGradGuard ng;
-            auto vm = at::var_mean(x2.detach(), {0}, /*unbiased=*/false);
+            auto vm = at::var_mean(conv.detach(), at::IntArrayRef{0, 2}, /*unbiased=*/false);
             at::Tensor var = std::get<0>(vm), mean = std::get<1>(vm);
-            double n = static_cast<double>(x2.size(0));
+            double n = static_cast<double>(conv.size(0) * conv.size(2));
             auto exclusive = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0; };
             if (inPlace && exclusive(rm) && exclusive(rv)) {
               // the running statistics as batch_norm keeps them (unbiased variance), in place
@@ -757,12 +763,11 @@ napi_value Fused(napi_env env, napi_callback_info info) {
               extra.push_back(wrap(c.env, var));
             }
           }
-          y = at::batch_norm(x2, g, beta, {}, {}, /*training=*/true, 0.0, eps, /*cudnn_enabled=*/true);
+          y = at::batch_norm(conv, g, beta, {}, {}, /*training=*/true, 0.0, eps, /*cudnn_enabled=*/true);
         } else {
-          y = at::batch_norm(x2, g, beta, rm, rv, /*training=*/false, 0.0, eps, /*cudnn_enabled=*/true);
+          y = at::batch_norm(conv, g, beta, rm, rv, /*training=*/false, 0.0, eps, /*cudnn_enabled=*/true);
         }
-        y = at::relu(y).view(conv.sizes());
-        out = at::max_pool1d(y.transpose(1, 2), {pool}, {pool}).transpose(1, 2).contiguous();
+        out = at::max_pool1d(at::relu(y), {pool}, {pool}).transpose(1, 2).contiguous();
       } else if (name == "softmaxCrossEntropy") {
         // mean over rows of −log softmax(logits)[label]; labels of any dtype (class indices)
         at::Tensor logits = r.leaf(c.T(2));
