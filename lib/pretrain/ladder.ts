@@ -238,15 +238,15 @@ export function ladderVerdict(rows: LadderRow[]): string[] {
     if (!pts.length) continue;
     const say = (what: 'deltaF1' | 'deltaAuroc', name: string, scale: number) => {
       const side = (r: LadderRow) => (r[what]!.lo > 0 ? 'above' : r[what]!.hi < 0 ? 'below' : 'spans');
-      const by = (s: string) => pts.filter((r) => side(r) === s).map((r) => `${(r.tokens / 1e6).toFixed(2)} M tokens (${(scale * r[what]!.mean).toFixed(1)})`);
+      const by = (s: string) => pts.filter((r) => side(r) === s).map((r) => `${(r.tokens / 1e6).toFixed(2)} M tokens (${(scale * r[what]!.mean).toFixed(1)}, ${r[what]!.n} paired seeds)`);
       const parts = [
-        by('above').length ? `above 0 at ${by('above').join(', ')}` : '',
-        by('below').length ? `below 0 at ${by('below').join(', ')}` : '',
+        by('above').length ? `lies above 0 at ${by('above').join(', ')}` : '',
+        by('below').length ? `lies below 0 at ${by('below').join(', ')}` : '',
         by('spans').length ? `includes 0 at ${by('spans').join(', ')}` : '',
       ].filter(Boolean);
-      return `${name}: the interval is ${parts.join('; ')}`;
+      return `${name}: the 95 % interval ${parts.join('; ')}`;
     };
-    out.push(`${size.toLocaleString('en')} labelled sequences (${pts[0].deltaF1!.n} paired seeds) — ${say('deltaF1', 'Δ F1 (points)', 100)}. ${say('deltaAuroc', 'Δ AUROC (×100)', 100)}.`);
+    out.push(`${size.toLocaleString('en')} labelled sequences — ${say('deltaF1', 'Δ F1 (points)', 100)}. ${say('deltaAuroc', 'Δ AUROC (×100)', 100)}.`);
   }
   return out;
 }
