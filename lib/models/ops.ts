@@ -309,6 +309,14 @@ export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D,
   });
 }
 
+/** Fold a batch's mean and biased variance over `n` values into the running statistics (PyTorch's: unbiased variance). */
+export function updateRunningStats(s: BatchNormState, mean: tf.Tensor, variance: tf.Tensor, n: number, momentum: number): void {
+  tf.tidy(() => {
+    s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+    s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
+  });
+}
+
 /**
  * Batch normalisation over the channel (last) axis of [B, L, C], as PyTorch's BatchNorm1d: in training,
  * batch statistics (biased variance) normalise, and the running statistics move by `momentum` toward
@@ -323,13 +331,11 @@ export function batchNorm(x: tf.Tensor3D, s: BatchNormState, training: boolean, 
     const fused = fusedKernels();
     if (fused) {
       const r = fused.batchNormTraining(x, s.gamma, s.beta, eps);
-      s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(r.mean, momentum)));
-      s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(r.variance, (momentum * n) / Math.max(n - 1, 1))));
+      updateRunningStats(s, r.mean, r.variance, n, momentum);
       return r.y as tf.Tensor3D;
     }
     const { mean, variance } = tf.moments(x, [0, 1]);
-    s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-    s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
+    updateRunningStats(s, mean, variance, n, momentum);
     return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), s.gamma), s.beta) as tf.Tensor3D;
   });
 }

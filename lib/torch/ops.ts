@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
-import type { BatchNormState, ConvBlockInput, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
+import { updateRunningStats, type BatchNormState, type ConvBlockInput, type EncoderLayerSeeds, type EncoderLayerWeights } from '../models/ops.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -128,10 +128,7 @@ export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D,
   if (extras.length) {
     const [mean, variance] = extras;
     const n = (L - kernel + 1) * ('ids' in input ? input.ids.shape[0] : input.x.shape[0]);
-    tf.tidy(() => {
-      bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-      bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
-    });
+    updateRunningStats(bn, mean, variance, n, momentum);
     tf.dispose(extras);
   }
   return y as tf.Tensor3D;
