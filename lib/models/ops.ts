@@ -10,6 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as nativeOps from '../native/ops.js';
 import * as torchOps from '../torch/ops.js';
+import { updateRunningStats, type BatchNormState } from './batch-norm.js';
+
+export type { BatchNormState } from './batch-norm.js';
 
 /** What a backend's fused kernels provide (a null result: that case is composed from ordinary ops). */
 export interface FusedKernels {
@@ -285,13 +288,6 @@ export function maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D {
   });
 }
 
-export interface BatchNormState {
-  gamma: tf.Tensor1D;
-  beta: tf.Tensor1D;
-  runningMean: tf.Variable;
-  runningVar: tf.Variable;
-}
-
 /** A CNN block's input: activations [B, L, C], or token ids [B, L] and the embedding table they index. */
 export type ConvBlockInput = { x: tf.Tensor3D } | { ids: tf.Tensor2D; table: tf.Tensor2D };
 
@@ -306,14 +302,6 @@ export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D,
   return tf.tidy(() => {
     const x = 'ids' in input ? embeddingConv1d(input.ids, input.table, w, b, kernel) : conv1d(input.x, w, b, kernel);
     return maxPool1d(tf.relu(batchNorm(x, bn, training, eps, momentum)) as tf.Tensor3D, pool);
-  });
-}
-
-/** Fold a batch's mean and biased variance over `n` values into the running statistics (PyTorch's: unbiased variance). */
-export function updateRunningStats(s: BatchNormState, mean: tf.Tensor, variance: tf.Tensor, n: number, momentum: number): void {
-  tf.tidy(() => {
-    s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-    s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
   });
 }
 

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
-import { updateRunningStats, type BatchNormState, type ConvBlockInput, type EncoderLayerSeeds, type EncoderLayerWeights } from '../models/ops.js';
+import { updateRunningStats, type BatchNormState } from '../models/batch-norm.js';
+import type { ConvBlockInput, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
