@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../lib/models/ops.js';
+import type { ConvLayer } from '../lib/models/ops.js';
 import { AdamW } from '../lib/training/optim.js';
 import { seededRng, shuffleInPlace } from '../lib/random.js';
 
@@ -274,31 +275,52 @@ export function kernelSuite(backend: string, skip: string | false): void {
       ops.batchNorm(x as tf.Tensor3D, { gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D, runningMean: tf.variable(tf.zeros([4]), false), runningVar: tf.variable(tf.ones([4]), false) }, true));
   });
 
-  test(`[${backend}] CNN block (conv1d or embedding + conv1d → batch norm → ReLU → max pooling) equals the composed block, training and eval, with the running statistics`, opts, () => {
-    const state = (O: number, rm?: tf.Tensor, rv?: tf.Tensor) => ({ runningMean: tf.variable(rm ?? tf.zeros([O]), false), runningVar: tf.variable(rv ? tf.add(tf.abs(rv), 0.5) : tf.ones([O]), false) });
+  test(`[${backend}] CNN stack (embedding → conv1d → batch norm → ReLU → max pooling per layer → channel-major flatten) equals the composed stack, training and eval, with the running statistics in place or held elsewhere`, opts, () => {
+    /** A batch norm's running statistics as variables that nothing else holds (the source tensors released). */
+    const owned = (t: tf.Tensor) => {
+      const v = tf.variable(t, false);
+      t.dispose();
+      return v;
+    };
+    const layersOf = (rest: tf.Tensor[]): ConvLayer[] =>
+      Array.from({ length: rest.length / 6 }, (_, i) => {
+        const [w, b, g, be, rm, rv] = rest.slice(6 * i, 6 * i + 6);
+        return { w: w as tf.Tensor2D, b: b as tf.Tensor1D, bn: { gamma: g as tf.Tensor1D, beta: be as tf.Tensor1D, runningMean: owned(tf.add(rm, 0)), runningVar: owned(tf.add(tf.abs(rv), 0.5)) } };
+      });
+    const cases: [number, number, number, number, number, number[]][] = [[2, 13, 5, 4, 3, [3]], [3, 40, 6, 4, 2, [5, 4, 3]]];
     for (const training of [true, false]) {
-      for (const [B, L, C, K, O, pool] of [[2, 12, 3, 4, 5, 2], [3, 20, 16, 8, 8, 4]]) {
-        same(`convBlock B${B} L${L} C${C} K${K} O${O} pool ${pool} ${training ? 'training' : 'eval'}`, [{ shape: [B, L, C] }, { shape: [K * C, O] }, { shape: [O] }, { shape: [O] }, { shape: [O] }, { shape: [O], grad: false }, { shape: [O], grad: false }], (x, w, b, g, be, rm, rv) =>
-          ops.convBlock({ x: x as tf.Tensor3D }, w as tf.Tensor2D, b as tf.Tensor1D, { gamma: g as tf.Tensor1D, beta: be as tf.Tensor1D, ...state(O, rm, rv) }, K, pool, training));
+      for (const [B, L, E, K, pool, channels] of cases) {
+        const layerArgs = channels.flatMap((O, i) => [{ shape: [K * (i ? channels[i - 1] : E), O] }, { shape: [O] }, { shape: [O] }, { shape: [O] }, { shape: [O], grad: false }, { shape: [O], grad: false }]);
+        same(`convStack B${B} L${L} E${E} K${K} pool ${pool} channels ${channels} ${training ? 'training' : 'eval'}`, [{ shape: [B, L], dtype: 'int32', ints: 6 }, { shape: [6, E] }, ...layerArgs], (ids, table, ...rest) =>
+          ops.convStack(ids as tf.Tensor2D, table as tf.Tensor2D, layersOf(rest), K, pool, training));
       }
-      same(`embedding convBlock ${training ? 'training' : 'eval'}`, [{ shape: [2, 13], dtype: 'int32', ints: 6 }, { shape: [6, 5] }, { shape: [4 * 5, 3] }, { shape: [3] }, { shape: [3] }, { shape: [3] }, { shape: [3], grad: false }, { shape: [3], grad: false }], (ids, e, w, b, g, be, rm, rv) =>
-        ops.convBlock({ ids: ids as tf.Tensor2D, table: e as tf.Tensor2D }, w as tf.Tensor2D, b as tf.Tensor1D, { gamma: g as tf.Tensor1D, beta: be as tf.Tensor1D, ...state(3, rm, rv) }, 4, 3, training));
     }
-    // one training call's running statistics (momentum 0.1, unbiased variance) on both sides
-    const stats = (on: string) => {
+    // one training call's running statistics (momentum 0.1, unbiased variance) on both sides, with the
+    // statistics exclusively owned (updated in place on torch) and with a second reference held to them
+    // (folded in with ordinary ops; the held copy keeps its old values)
+    const stats = (on: string, hold: boolean) => {
       tf.setBackend(on);
       return tf.tidy(() => {
-        const bn = { gamma: tf.tensor(values({ shape: [5] }, 1), [5]) as tf.Tensor1D, beta: tf.tensor(values({ shape: [5] }, 2), [5]) as tf.Tensor1D, ...state(5) };
-        ops.convBlock({ x: tf.tensor(values({ shape: [2, 12, 3] }, 3), [2, 12, 3]) as tf.Tensor3D }, tf.tensor(values({ shape: [12, 5] }, 4), [12, 5]) as tf.Tensor2D, tf.tensor(values({ shape: [5] }, 5), [5]) as tf.Tensor1D, bn, 4, 2, true);
-        const out = [Array.from(bn.runningMean.dataSync()), Array.from(bn.runningVar.dataSync())];
-        tf.dispose([bn.runningMean, bn.runningVar]);
-        return out;
+        const t = (shape: number[], seed: number) => tf.tensor(values({ shape }, seed), shape);
+        const layers: ConvLayer[] = [[5, 3], [3, 2]].map(([C, O], i) => ({
+          w: t([4 * C, O], 10 + i) as tf.Tensor2D,
+          b: t([O], 20 + i) as tf.Tensor1D,
+          bn: { gamma: t([O], 30 + i) as tf.Tensor1D, beta: t([O], 40 + i) as tf.Tensor1D, runningMean: owned(tf.zeros([O])), runningVar: owned(tf.ones([O])) },
+        }));
+        const held = hold ? layers.flatMap((l) => [tf.clone(l.bn.runningMean), tf.clone(l.bn.runningVar)]) : [];
+        const before = layers.map((l) => l.bn.runningMean.dataId);
+        ops.convStack(tf.tensor2d([[0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 1, 1, 2, 3, 5, 4], [5, 4, 3, 2, 1, 0, 0, 0, 1, 2, 3, 4, 5, 5, 2, 2, 1, 0]], undefined, 'int32'), t([6, 5], 1) as tf.Tensor2D, layers, 4, 2, true);
+        // the fused stack updates statistics nothing else holds in place (the same storage), else by assignment
+        if (on === 'torch') assert.equal(layers.every((l, i) => l.bn.runningMean.dataId === before[i]), !hold, 'in place exactly when nothing else holds the statistics');
+        held.forEach((h, i) => assert.deepEqual(Array.from(h.dataSync()), Array(h.size).fill(i % 2), `held statistics ${i} unchanged`));
+        return layers.flatMap((l) => [Array.from(l.bn.runningMean.dataSync()), Array.from(l.bn.runningVar.dataSync())]);
       });
     };
-    const [nm, nv] = stats(backend), [cm, cv] = stats('cpu');
-    assertClose(nm, cm, 'running mean');
-    assertClose(nv, cv, 'running variance');
-    assert.ok(nm.some((x) => x !== 0) && nv.some((x) => x !== 1), 'the running statistics moved');
+    for (const hold of [false, true]) {
+      const mine = stats(backend, hold), ref = stats('cpu', hold);
+      mine.forEach((m, i) => assertClose(m, ref[i], `${hold ? 'held' : 'owned'} running ${i % 2 ? 'variance' : 'mean'} of layer ${(i >> 1) + 1}`));
+      assert.ok(mine.every((m, i) => m.some((x) => x !== i % 2)), 'the running statistics moved');
+    }
   });
 
   test(`[${backend}] softmax and sigmoid cross-entropy (mean) equal the composed losses`, opts, () => {

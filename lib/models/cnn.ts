@@ -18,7 +18,7 @@
  * nudging the initial running statistics; ours start at 0 / 1.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { convBlock, linear, sigmoidCrossEntropy, softmaxCrossEntropy, type BatchNormState } from './ops.js';
+import { convStack, linear, sigmoidCrossEntropy, softmaxCrossEntropy, type ConvLayer } from './ops.js';
 
 /** Letter vocabulary: ids of the special tokens and bases. */
 export const CNN_VOCAB = ['<unk>', '<bos>', '<eos>', 'A', 'C', 'G', 'T', 'N', '<pad>'] as const;
@@ -225,20 +225,12 @@ export class CnnClassifier {
     const training = opts.training ?? false;
     if (ids.shape[1] !== c.inputLen) throw new Error(`CNN expects inputs of length ${c.inputLen}, got ${ids.shape[1]}`);
     return tf.tidy(() => {
-      let x = ids as tf.Tensor;
-      for (let i = 1; i <= 3; i++) {
-        const w = this.p(`conv${i}.weight`) as tf.Tensor2D, b = this.p(`conv${i}.bias`) as tf.Tensor1D;
-        const bn: BatchNormState = {
-          gamma: this.p(`norm${i}.weight`) as tf.Tensor1D,
-          beta: this.p(`norm${i}.bias`) as tf.Tensor1D,
-          runningMean: this.v(`norm${i}.running_mean`),
-          runningVar: this.v(`norm${i}.running_var`),
-        };
-        // the first convolution reads the embedded tokens
-        x = convBlock(i === 1 ? { ids, table: this.p('embeddings.weight') as tf.Tensor2D } : { x: x as tf.Tensor3D }, w, b, bn, c.kernel, c.pool, training);
-      }
-      const [B] = x.shape;
-      const flat = tf.transpose(x, [0, 2, 1]).reshape([B, -1]);
+      const layers: ConvLayer[] = [1, 2, 3].map((i) => ({
+        w: this.p(`conv${i}.weight`) as tf.Tensor2D,
+        b: this.p(`conv${i}.bias`) as tf.Tensor1D,
+        bn: { gamma: this.p(`norm${i}.weight`) as tf.Tensor1D, beta: this.p(`norm${i}.bias`) as tf.Tensor1D, runningMean: this.v(`norm${i}.running_mean`), runningVar: this.v(`norm${i}.running_var`) },
+      }));
+      const flat = convStack(ids, this.p('embeddings.weight') as tf.Tensor2D, layers, c.kernel, c.pool, training);
       const h = linear(flat, this.p('lin1.weight') as tf.Tensor2D, this.p('lin1.bias') as tf.Tensor1D);
       return linear(h, this.p('lin2.weight') as tf.Tensor2D, this.p('lin2.bias') as tf.Tensor1D) as tf.Tensor2D;
     });

@@ -32,8 +32,8 @@ export interface FusedKernels {
   /** Optional: the mean losses (see `softmaxCrossEntropy`, `sigmoidCrossEntropy`) as one call each way. */
   softmaxCrossEntropy?(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
   sigmoidCrossEntropy?(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
-  /** Optional: a whole CNN block (see `convBlock`) as one call forward and one back. */
-  convBlock?(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor3D;
+  /** Optional: the CNN's whole stack of blocks and its flatten (see `convStack`) as one call forward and one back. */
+  convStack?(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor2D;
   /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back. */
   encoderLayer?(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D;
 }
@@ -293,15 +293,36 @@ export type ConvBlockInput = { x: tf.Tensor3D } | { ids: tf.Tensor2D; table: tf.
 
 /**
  * One block of the CNN: conv1d (of the embedded ids, for the first block) → batch norm (batch statistics
- * and running-statistics update in training, running statistics otherwise) → ReLU → max pooling. Where the
- * backend has it (torch), one fused call each way, the running statistics updated in place.
+ * and running-statistics update in training, running statistics otherwise) → ReLU → max pooling.
  */
 export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps = 1e-5, momentum = 0.1): tf.Tensor3D {
-  const fused = fusedKernels()?.convBlock;
-  if (fused) return fused(input, w, b, bn, kernel, pool, training, eps, momentum);
   return tf.tidy(() => {
     const x = 'ids' in input ? embeddingConv1d(input.ids, input.table, w, b, kernel) : conv1d(input.x, w, b, kernel);
     return maxPool1d(tf.relu(batchNorm(x, bn, training, eps, momentum)) as tf.Tensor3D, pool);
+  });
+}
+
+/** One CNN block's parameters: the convolution's weight [K·C, O] and bias [O], and its batch norm. */
+export interface ConvLayer {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+  bn: BatchNormState;
+}
+
+/**
+ * The CNN's feature extractor: token ids [B, L] → embedding rows of `table` → one `convBlock` per layer →
+ * PyTorch's Flatten of the channels-first result (channel-major) → [B, C·L']. Where the backend has it
+ * (torch), one fused call each way, channels first throughout (no transposed copies between blocks or
+ * before the flatten), the running statistics updated in place.
+ */
+export function convStack(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps = 1e-5, momentum = 0.1): tf.Tensor2D {
+  if (!layers.length) throw new Error('convStack: no layers');
+  const fused = fusedKernels()?.convStack;
+  if (fused) return fused(ids, table, layers, kernel, pool, training, eps, momentum);
+  return tf.tidy(() => {
+    let x = convBlock({ ids, table }, layers[0].w, layers[0].b, layers[0].bn, kernel, pool, training, eps, momentum);
+    for (const l of layers.slice(1)) x = convBlock({ x }, l.w, l.b, l.bn, kernel, pool, training, eps, momentum);
+    return tf.transpose(x, [0, 2, 1]).reshape([ids.shape[0], -1]) as tf.Tensor2D;
   });
 }
 

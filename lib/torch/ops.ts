@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
-import { updateRunningStats, type BatchNormState } from '../models/batch-norm.js';
-import type { ConvBlockInput, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
+import { updateRunningStats } from '../models/batch-norm.js';
+import type { ConvLayer, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -113,26 +113,32 @@ export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMas
 }
 
 /**
- * One CNN block (conv1d → batch norm → ReLU → max pooling) as one addon call each way. In training the
- * running statistics are updated inside the call, in place, when nothing else holds them; otherwise the
- * batch mean and variance come back and are folded in here with ordinary ops.
+ * The CNN's stack of blocks (embedding → [conv1d → batch norm → ReLU → max pooling] per layer → channel-major
+ * flatten) as one addon call each way, channels first throughout. In training the running statistics are
+ * updated inside the call, in place, when nothing else holds them; otherwise every layer's batch mean and
+ * variance come back and are folded in here with ordinary ops.
  */
-export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D, bn: BatchNormState, kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor3D {
+export function convStack(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor2D {
   const be = backend();
-  const [, L, C] = 'ids' in input ? [0, input.ids.shape[1], input.table.shape[1]] : input.x.shape;
-  if (L - kernel + 1 < 1) throw new Error(`conv1d: input length ${L} is shorter than the kernel (${kernel})`);
-  if (w.shape[0] !== kernel * C) throw new Error(`conv1d: weight rows ${w.shape[0]} ≠ kernel ${kernel} × channels ${C}`);
-  const inPlace = [bn.runningMean, bn.runningVar].every((t) => t.dtype === 'float32' && be.refCount(t.dataId) === 1);
-  const inputs = 'ids' in input ? [input.ids, input.table, w, b, bn.gamma, bn.beta] : [input.x, w, b, bn.gamma, bn.beta];
-  const differentiable = inputs.map((_, i) => !('ids' in input && i === 0));
-  const { y, extras } = fusedOp('ids' in input ? 'embeddingConvBlock' : 'convBlock', inputs, differentiable, [handle(bn.runningMean), handle(bn.runningVar), kernel, pool, eps, momentum, training ? 1 : 0, inPlace ? 1 : 0]);
+  const [B, L0] = ids.shape;
+  let [L, C] = [L0, table.shape[1]];
+  const counts: number[] = [];
+  for (const [i, l] of layers.entries()) {
+    if (L - kernel + 1 < 1) throw new Error(`conv stack: layer ${i + 1}'s input length ${L} is shorter than the kernel (${kernel})`);
+    if (l.w.shape[0] !== kernel * C) throw new Error(`conv stack: layer ${i + 1}'s weight rows ${l.w.shape[0]} ≠ kernel ${kernel} × channels ${C}`);
+    counts.push(B * (L - kernel + 1));
+    [L, C] = [Math.floor((L - kernel + 1) / pool), l.w.shape[1]];
+    if (L < 1) throw new Error(`conv stack: layer ${i + 1}'s pooled length is 0 (pool ${pool})`);
+  }
+  const stats = layers.flatMap((l) => [l.bn.runningMean, l.bn.runningVar]);
+  const inPlace = stats.every((t) => t.dtype === 'float32' && be.refCount(t.dataId) === 1);
+  const inputs = [ids, table, ...layers.flatMap((l) => [l.w, l.b, l.bn.gamma, l.bn.beta])];
+  const { y, extras } = fusedOp('convStack', inputs, inputs.map((_, i) => i > 0), [kernel, pool, eps, momentum, training ? 1 : 0, inPlace ? 1 : 0, ...stats.map(handle)], [B, C * L]);
   if (extras.length) {
-    const [mean, variance] = extras;
-    const n = (L - kernel + 1) * ('ids' in input ? input.ids.shape[0] : input.x.shape[0]);
-    updateRunningStats(bn, mean, variance, n, momentum);
+    layers.forEach((l, i) => updateRunningStats(l.bn, extras[2 * i], extras[2 * i + 1], counts[i], momentum));
     tf.dispose(extras);
   }
-  return y as tf.Tensor3D;
+  return y as tf.Tensor2D;
 }
 
 /** Mean softmax cross-entropy of logits [N, C] against class indices [N] (ATen's cross_entropy). */

@@ -18,6 +18,7 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <mutex>
@@ -660,19 +661,18 @@ at::Tensor encoderLayer(const at::Tensor& h, const std::vector<at::Tensor>& p, c
   return at::layer_norm(dropped(linearNd(inter, p[12], p[13]), hiddenRate, seedOut) + attn, {H}, p[14], p[15], eps);
 }
 
-/** conv1d of x [B, L, C] with w [K·C, O] (row k·C + c is PyTorch's weight[o, c, k]) and b [O], in
- * PyTorch's own layout: the result is [B, O, L−K+1] (channels first). */
-at::Tensor conv1dChannelsFirst(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
-  int64_t C = x.size(2), O = w.size(1);
-  at::Tensor weight = w.view({K, C, O}).permute({2, 1, 0});
-  at::Tensor xin = x.transpose(1, 2);
-  if (state.bf16) return at::conv1d(xin.to(at::kBFloat16), weight.to(at::kBFloat16), b.to(at::kBFloat16)).to(at::kFloat);
-  return at::conv1d(xin, weight, b);
+/** conv1d of channels-first x [B, C, L] with w [K·C, O] (row k·C + c is PyTorch's weight[o, c, k]) and
+ * b [O], in PyTorch's own layout: the result is [B, O, L−K+1]. */
+at::Tensor conv1dOfChannelsFirst(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
+  int64_t C = x.size(1), O = w.size(1);
+  at::Tensor weight = w.view({K, C, O}).permute({2, 1, 0}).contiguous();
+  if (state.bf16) return at::conv1d(x.to(at::kBFloat16), weight.to(at::kBFloat16), b.to(at::kBFloat16)).to(at::kFloat);
+  return at::conv1d(x, weight, b);
 }
 
-/** conv1d of x [B, L, C] → [B, L−K+1, O] (see conv1dChannelsFirst). */
+/** conv1d of x [B, L, C] → [B, L−K+1, O] (see conv1dOfChannelsFirst). */
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
-  return conv1dChannelsFirst(x, w, b, K).transpose(1, 2).contiguous();
+  return conv1dOfChannelsFirst(x.transpose(1, 2), w, b, K).transpose(1, 2).contiguous();
 }
 
 napi_value Fused(napi_env env, napi_callback_info info) {
@@ -726,48 +726,45 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         at::Tensor x = r.leaf(c.T(2));
         int64_t size = c.I(3);
         out = at::max_pool1d(x.transpose(1, 2), {size}, {size}).transpose(1, 2).contiguous();
-      } else if (name == "convBlock" || name == "embeddingConvBlock") {
-        // conv1d (of the embedded ids) → batch norm → ReLU → max pooling, the CNN's block (lib/models/ops.ts convBlock)
-        bool embedded = name == "embeddingConvBlock";
-        size_t k = embedded ? 3 : 2;
-        at::Tensor x;
-        if (embedded) {
-          at::Tensor ids = c.T(2), table = r.leaf(c.T(3));
-          checkIds(c.fn, ids, table.size(0));
-          x = at::embedding(table, ids.to(at::kLong));
-        } else {
-          x = r.leaf(c.T(2));
-        }
-        at::Tensor w = r.leaf(c.T(k + 1)), b = r.leaf(c.T(k + 2)), g = r.leaf(c.T(k + 3)), beta = r.leaf(c.T(k + 4));
-        at::Tensor rm = c.T(k + 5), rv = c.T(k + 6);
-        int64_t K = c.I(k + 7), pool = c.I(k + 8);
-        double eps = c.D(k + 9), momentum = c.D(k + 10);
-        bool training = c.D(k + 11) != 0, inPlace = c.D(k + 12) != 0;
-        // channels first from the convolution to the pooling (PyTorch's layout: no transposed copies
-        // in between), back to [B, L, O] once, on the pooled output
-        at::Tensor conv = conv1dChannelsFirst(x, w, b, K);
-        at::Tensor y;
-        if (training) {
-          {
-            at::NoGradGuard ng;
-            auto vm = at::var_mean(conv.detach(), at::IntArrayRef{0, 2}, /*unbiased=*/false);
-            at::Tensor var = std::get<0>(vm), mean = std::get<1>(vm);
-            double n = static_cast<double>(conv.size(0) * conv.size(2));
-            auto exclusive = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0; };
-            if (inPlace && exclusive(rm) && exclusive(rv)) {
-              // the running statistics as batch_norm keeps them (unbiased variance), in place
-              rm.mul_(1 - momentum).add_(mean, momentum);
-              rv.mul_(1 - momentum).add_(var, momentum * n / std::max(n - 1, 1.0));
-            } else {
-              extra.push_back(wrap(c.env, mean));
-              extra.push_back(wrap(c.env, var));
+      } else if (name == "convStack") {
+        // the CNN's stack (lib/models/ops.ts convStack): ids, table, then w, b, γ, β per layer; K, pool, eps,
+        // momentum, training, in place; then each layer's running mean and variance
+        if (c.n < 16 || (c.n - 10) % 6 != 0) fail(c.fn, "convStack: expected 10 + 6 per layer arguments, got " + std::to_string(c.n));
+        size_t layers = (c.n - 10) / 6, s = 4 + 4 * layers;
+        at::Tensor ids = c.T(2), table = r.leaf(c.T(3));
+        checkIds(c.fn, ids, table.size(0));
+        int64_t K = c.I(s), pool = c.I(s + 1);
+        double eps = c.D(s + 2), momentum = c.D(s + 3);
+        bool training = c.D(s + 4) != 0;
+        std::vector<at::Tensor> stats;
+        for (size_t i = 0; i < 2 * layers; i++) stats.push_back(c.T(s + 6 + i));
+        auto exclusive = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0; };
+        bool inPlace = c.D(s + 5) != 0 && std::all_of(stats.begin(), stats.end(), exclusive);
+        // channels first from the embedding on: PyTorch's own layout, so no transposed copies between the
+        // blocks, and the flatten is a view
+        at::Tensor x = at::embedding(table, ids.to(at::kLong)).transpose(1, 2);
+        for (size_t i = 0; i < layers; i++) {
+          at::Tensor w = r.leaf(c.T(4 + 4 * i)), b = r.leaf(c.T(5 + 4 * i)), g = r.leaf(c.T(6 + 4 * i)), beta = r.leaf(c.T(7 + 4 * i));
+          at::Tensor rm = stats[2 * i], rv = stats[2 * i + 1];
+          at::Tensor conv = conv1dOfChannelsFirst(x, w, b, K), y;
+          if (training && inPlace) {
+            // as BatchNorm1d in training: batch_norm itself moves the running statistics (unbiased
+            // variance), in place, from the batch statistics it computes anyway
+            y = at::batch_norm(conv, g, beta, rm, rv, /*training=*/true, momentum, eps, /*cudnn_enabled=*/true);
+          } else if (training) {
+            {
+              at::NoGradGuard ng;
+              auto vm = at::var_mean(conv.detach(), at::IntArrayRef{0, 2}, /*unbiased=*/false);
+              extra.push_back(wrap(c.env, std::get<1>(vm)));
+              extra.push_back(wrap(c.env, std::get<0>(vm)));
             }
+            y = at::batch_norm(conv, g, beta, {}, {}, /*training=*/true, 0.0, eps, /*cudnn_enabled=*/true);
+          } else {
+            y = at::batch_norm(conv, g, beta, rm, rv, /*training=*/false, 0.0, eps, /*cudnn_enabled=*/true);
           }
-          y = at::batch_norm(conv, g, beta, {}, {}, /*training=*/true, 0.0, eps, /*cudnn_enabled=*/true);
-        } else {
-          y = at::batch_norm(conv, g, beta, rm, rv, /*training=*/false, 0.0, eps, /*cudnn_enabled=*/true);
+          x = at::max_pool1d(at::relu(y), {pool}, {pool});
         }
-        out = at::max_pool1d(at::relu(y), {pool}, {pool}).transpose(1, 2).contiguous();
+        out = x.reshape({x.size(0), -1});
       } else if (name == "softmaxCrossEntropy") {
         // mean over rows of −log softmax(logits)[label]; labels of any dtype (class indices)
         at::Tensor logits = r.leaf(c.T(2));
