@@ -94,8 +94,8 @@ interface Throughput {
 }
 
 /** Run a measurement process; its last stdout line is JSON, or the result is the reason it failed. */
-function run<T>(cmd: string, args: string[], timeoutS: number): T | string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20 });
+function run<T>(cmd: string, args: string[], timeoutS: number, env: NodeJS.ProcessEnv = process.env): T | string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 2 ** 20, env });
   if (r.error) return `failed (${(r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `over ${timeoutS} s` : r.error.message})`;
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -118,6 +118,9 @@ function medianRun(rs: (Throughput | string)[]): { r: Throughput; runs: string }
 }
 
 const hasTorchAddon = existsSync('torch/build/dnabert_torch.node');
+/** Intra-op thread counts PyTorch (and the torch backend) are measured at: BENCH_THREADS, default 1 and every core. */
+const THREADS = [...new Set((process.env.BENCH_THREADS ?? `1,${cpus().length}`).split(',').map((x) => Number(x.trim())))].sort((a, b) => a - b);
+for (const t of THREADS) if (!Number.isInteger(t) || t < 1) throw new Error(`BENCH_THREADS=${process.env.BENCH_THREADS}: use thread counts of 1 or more, comma-separated`);
 
 function throughputBench(): void {
   const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base') && workloadOn(w));
@@ -125,8 +128,10 @@ function throughputBench(): void {
   const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   say('');
   say('Training step = forward + backward + AdamW update. Each run times steps after one warm-up step (CNN 30, small BERT 5,');
-  say(`BERT-base 3; the cpu backend 5 / 1 / 1, BERT-base capped at 600 s) and reports its median step. The native path and PyTorch`);
-  say(`run ${repeats} times each, interleaved; seq/s is the median run (all runs listed), peak RSS the largest.`);
+  say(`BERT-base 3; the cpu backend 5 / 1 / 1, BERT-base capped at 600 s) and reports its median step. Our backends and PyTorch`);
+  say(`run ${repeats} times each, interleaved; seq/s is the median run (all runs listed), peak RSS the largest. PyTorch runs at`);
+  say(`${THREADS.join(' and ')} intra-op thread(s) (BENCH_THREADS), the torch backend at each of them against PyTorch at the same`);
+  say('count; native, wasm and cpu (their own threading, every core) against the faster PyTorch setting.');
   say('');
   say('| workload | backend | seq/s | runs (seq/s) | step (s) | peak RSS (GB) | ours / PyTorch |');
   say('|---|---|---|---|---|---|---|');
@@ -137,31 +142,38 @@ function throughputBench(): void {
     const steps = (backend: string) => String(w === 'cnn' || w === 'bert-deep-narrow' ? (backend === 'cpu' ? 5 : 30) : backend === 'cpu' ? 1 : w === 'bert-base' ? 3 : 5);
     // a cap per measurement: one BERT-base step on the JavaScript backend runs for over 50 minutes
     const cap = (backend: string) => (backend === 'cpu' && w === 'bert-base' ? 600 : 3600);
-    const ours = (backend: string) => run<Throughput>(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, steps(backend)], cap(backend));
-    const refs: (Throughput | string)[] = [], natives: (Throughput | string)[] = [], torches: (Throughput | string)[] = [];
+    const ours = (backend: string, env?: NodeJS.ProcessEnv) => run<Throughput>(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, steps(backend)], cap(backend), env);
+    const refs = new Map<number, (Throughput | string)[]>(), torches = new Map<number, (Throughput | string)[]>();
+    const natives: (Throughput | string)[] = [];
     for (let i = 0; i < repeats; i++) {
-      refs.push(hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch')], 1800) : 'torch not installed (make setup-reference)');
+      for (const t of THREADS) {
+        const r = hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch'), '--threads', String(t)], 1800) : 'torch not installed (make setup-reference)';
+        refs.set(t, [...(refs.get(t) ?? []), r]);
+        // the torch backend over the same libtorch version as PyTorch here, at the same thread count: what is left is host-side cost
+        if (backendOn('torch')) torches.set(t, [...(torches.get(t) ?? []), hasTorchAddon ? ours('torch', { ...process.env, DNABERT_TORCH_THREADS: String(t) }) : 'torch addon not built (make torch)']);
+      }
       if (backendOn('native')) natives.push(ours('native'));
-      // the torch backend over the same libtorch version as PyTorch here: what is left is host-side cost
-      if (backendOn('torch')) torches.push(hasTorchAddon ? ours('torch') : 'torch addon not built (make torch)');
     }
-    const ref = medianRun(refs);
-    const refRate = typeof ref === 'string' ? null : ref.r.seqPerSec;
-    const ratio = (m: { r: Throughput } | string) => (typeof m !== 'string' && refRate ? (m.r.seqPerSec / refRate).toFixed(2) + '×' : '—');
+    const ref = new Map([...refs].map(([t, rs]) => [t, medianRun(rs)] as const));
+    const rate = (m: { r: Throughput } | string | undefined) => (m && typeof m !== 'string' ? m.r.seqPerSec : null);
+    // PyTorch's faster thread setting is the reference for our own kernels
+    const best = Math.max(0, ...[...ref.values()].map((m) => rate(m) ?? 0)) || null;
+    const ratio = (m: { r: Throughput } | string, against: number | null) => (rate(m) && against ? (rate(m)! / against).toFixed(2) + '×' : '—');
+    const threads = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
     if (natives.length) {
       const native = medianRun(natives);
-      row(w, 'native', native, ratio(native));
+      row(w, 'native', native, ratio(native, best));
     }
-    if (torches.length) {
-      const torchBackend = medianRun(torches);
-      row(w, 'torch', torchBackend, ratio(torchBackend));
+    for (const [t, rs] of torches) {
+      const m = medianRun(rs);
+      row(w, `torch (libtorch ${threads(t)})`, m, `${ratio(m, rate(ref.get(t)))} (same threads)`);
     }
     // the masked LM is the small BERT with another head: its JavaScript-backend rows would repeat the small BERT's
     for (const backend of w === 'mlm-small' ? [] : ['wasm', 'cpu'].filter(backendOn)) {
       const m = medianRun([ours(backend)]);
-      row(w, backend, m, ratio(m));
+      row(w, backend, m, ratio(m, best));
     }
-    row(w, typeof ref === 'string' ? 'PyTorch' : `${ref.r.backend} (${cpus().length} threads)`, ref, '1.00×');
+    for (const [t, m] of ref) row(w, typeof m === 'string' ? `PyTorch (${threads(t)})` : `${m.r.backend} (${threads(t)})`, m, rate(m) === best ? '1.00× (the faster)' : ratio(m, best));
   }
 }
 

@@ -44,13 +44,14 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "bf16"])
+    ap.add_argument("--threads", type=int, default=0, help="intra-op CPU threads (default: every core)")
     a = ap.parse_args()
     workload, steps, dev = a.workload, a.steps, torch.device(a.device)
     cuda = dev.type == "cuda"
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = a.precision == "tf32"
         torch.backends.cudnn.allow_tf32 = a.precision == "tf32"
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(a.threads or os.cpu_count() or 1)
     torch.manual_seed(1)
     if workload == "cnn":
         cnn = load("test/fixtures/cnn/make_cnn_fixtures.py", "cnnfix")

@@ -12,8 +12,6 @@ import {
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import os from 'node:os';
-import { torchThreads } from '../lib/torch/device.js';
 import { nativeSkip, tempDir } from './helpers.js';
 /** Fake candidates that record activation and claim availability as told. */
 function fakes(available: Partial<Record<BackendName, boolean>>, activated: BackendName[]): BackendCandidate[] {
@@ -119,18 +117,4 @@ test('the native candidate is available where the addon was built, and then auto
   assert.equal(info.name, 'native');
   assert.equal(info.tfjsBackend, 'native');
   assert.match(info.device, /native kernels \(OpenBLAS/);
-});
-
-test('torch backend CPU threads: DNABERT_TORCH_THREADS, else OMP_NUM_THREADS, else every core; bad values named', () => {
-  const cores = os.availableParallelism();
-  const table: [NodeJS.ProcessEnv, number][] = [
-    [{}, cores],
-    [{ OMP_NUM_THREADS: '' }, cores],
-    [{ OMP_NUM_THREADS: '3' }, 3],
-    [{ DNABERT_TORCH_THREADS: '5', OMP_NUM_THREADS: '3' }, 5],
-    [{ DNABERT_TORCH_THREADS: ' 1 ' }, 1],
-  ];
-  for (const [env, want] of table) assert.equal(torchThreads(env), want, JSON.stringify(env));
-  assert.throws(() => torchThreads({ DNABERT_TORCH_THREADS: '0' }), /DNABERT_TORCH_THREADS=0: use a whole number of threads, 1 or more/);
-  assert.throws(() => torchThreads({ OMP_NUM_THREADS: 'two' }), /OMP_NUM_THREADS=two/);
 });

@@ -4,11 +4,9 @@
  *   DNABERT_TORCH_DEVICE  cuda | cpu | auto (default: CUDA when libtorch sees a GPU, else the CPU)
  *   DNABERT_TF32          1 (default) | 0 — TF32 matrix products on CUDA (PyTorch's "high" matmul precision)
  *   DNABERT_BF16          0 (default) | 1 — bf16 operands for matrix products, convolutions and attention
- *   DNABERT_TORCH_THREADS CPU threads for libtorch's own parallel loops (default: OMP_NUM_THREADS when set,
- *                         else every core this process may use; libtorch's own default can be 1 thread)
+ *   DNABERT_TORCH_THREADS CPU threads for libtorch (default: libtorch's own choice)
  */
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import type { TorchAddon } from './addon.js';
 import type { TorchOptions } from './backend.js';
 
@@ -26,25 +24,9 @@ export function torchOptions(addon: TorchAddon): TorchOptions {
   if (!['auto', 'cuda', 'cpu'].includes(want)) throw new Error(`DNABERT_TORCH_DEVICE=${want}: use cuda, cpu or auto`);
   const gpus = addon.info().cudaDevices;
   if (want === 'cuda' && gpus === 0) throw new Error('DNABERT_TORCH_DEVICE=cuda but this libtorch sees no CUDA device (a CPU build of libtorch, or no GPU/driver)');
-  const threads = torchThreads(process.env);
+  const threads = Number(process.env.DNABERT_TORCH_THREADS ?? 0);
+  if (!Number.isInteger(threads) || threads < 0) throw new Error(`DNABERT_TORCH_THREADS=${process.env.DNABERT_TORCH_THREADS}: use a whole number of threads`);
   return { device: want === 'cpu' || gpus === 0 ? 'cpu' : 'cuda', tf32: flag('DNABERT_TF32', true), bf16: flag('DNABERT_BF16', false), threads };
-}
-
-/**
- * CPU threads for libtorch: DNABERT_TORCH_THREADS, else OMP_NUM_THREADS, else every core this process may
- * use (as the native backend and PyTorch's `torch.set_num_threads(os.cpu_count())`). libtorch left to
- * itself may take 1 (where OpenMP reports 1, as Debian's build does on some machines), which serialises its
- * convolutions.
- */
-export function torchThreads(env: NodeJS.ProcessEnv): number {
-  for (const name of ['DNABERT_TORCH_THREADS', 'OMP_NUM_THREADS']) {
-    const v = (env[name] ?? '').trim();
-    if (v === '') continue;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v}: use a whole number of threads, 1 or more`);
-    return n;
-  }
-  return os.availableParallelism();
 }
 
 /** The GPU's name and driver version from nvidia-smi, when it is there. */
