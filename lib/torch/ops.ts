@@ -2,7 +2,7 @@
  * Fused versions of lib/models/ops.ts for the `torch` backend: each op is one addon call forward, whose
  * backward is ATen's own (the forward runs under libtorch's autograd when a gradient is being taken:
  * addmm, layer_norm, gelu, softmax, scaled_dot_product_attention, embedding, conv1d, max_pool1d,
- * batch_norm; a whole encoder layer), and one call back. lib/models/ops.ts calls these when the torch backend is active;
+ * batch_norm; a whole encoder layer; the CNN's whole stack of blocks), and one call back. lib/models/ops.ts calls these when the torch backend is active;
  * test/torch.test.ts checks each against the composed version on the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
