@@ -198,7 +198,7 @@ pretraining-study: setup genome
 	  for i in $$(seq $(LADDER_WORKERS)); do \
 	    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out build/ladder-worker-$$i.md > build/ladder-worker-$$i.log 2>&1 & \
 	  done; echo "pretraining-study: $(LADDER_WORKERS) workers; logs: build/ladder-worker-*.log"; wait; fi
-	node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out results/pretraining-ladder.md
+	node --import tsx lib/cli/ladder.ts --run results/pretrained/ladder/genome --results results --out results/pretraining-ladder.md --figure
 
 # The pretraining engine against PyTorch at the quick architecture: 200 steps, the same initial weights,
 # windows and masks, dropout off; validation MLM losses side by side (results/pretraining-fidelity.md).

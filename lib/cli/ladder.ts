@@ -6,10 +6,13 @@
  * validation loss picks, then writes the table of Δ F1 and Δ AUROC against random weights. Resumable:
  * finished runs are skipped, so it can be stopped and run again, or run while snapshots are added. Run it
  * in several terminals (or `make pretraining-study LADDER_WORKERS=2`) and the processes share the runs: each
- * passes over a run another one holds and comes back to it.
+ * passes over a run another one holds and comes back to it. With --figure it also draws both Δs against
+ * tokens into <out>.svg and <out>.png (headless Chromium), the figure the README shows.
  */
 import { LADDER_RATES, LADDER_SIZES } from '../config.js';
 import { writeFileAtomic } from '../atomic.js';
+import { exportFigure } from '../report/export.js';
+import { ladderPanelsFigure } from '../report/plots.js';
 import { LADDER_DATASET, ladderMarkdown, ladderRows, rateMarkdown, rateRows, runLadder } from '../pretrain/ladder.js';
 import { parseSeeds, recordsOnly } from '../training/runner.js';
 import { checked, command, examples, Option, run } from './command.js';
@@ -27,7 +30,8 @@ const cmd = command('ladder', 'Fine-tune random weights and each snapshot of a p
   .addOption(new Option('--sizes <list>', `labelled-set sizes, of ${LADDER_SIZES.join(', ')}`).argParser(checked(list)).default([...LADDER_SIZES], LADDER_SIZES.join(',')))
   .option('--results <dir>', 'results folder (records under <dir>/runs/)', 'results')
   .option('--out <file>', 'the table (Markdown)', 'results/pretraining-ladder.md')
-  .action(async (o: { run: string; dataset: string; seeds: number[]; sizes: number[]; results: string; out: string }) => {
+  .option('--figure', 'also export the figure of Δ F1 and Δ AUROC against tokens beside --out, as .svg and .png (headless Chromium)', false)
+  .action(async (o: { run: string; dataset: string; seeds: number[]; sizes: number[]; results: string; out: string; figure: boolean }) => {
     for (const s of o.sizes) if (!(LADDER_SIZES as readonly number[]).includes(s)) throw new Error(`--sizes: ${s} has no ladder profile; sizes: ${LADDER_SIZES.join(', ')} (lib/config.ts LADDER_SIZES)`);
     const cells = await runLadder({ dataset: o.dataset, runDir: o.run, seeds: o.seeds, resultsDir: o.results, sizes: o.sizes, rates: LADDER_RATES, recordsOnly: recordsOnly() });
     const rows = ladderRows(cells);
@@ -47,9 +51,11 @@ const cmd = command('ladder', 'Fine-tune random weights and each snapshot of a p
     writeFileAtomic(o.out, md);
     console.log(ladderMarkdown(rows));
     console.log(`→ ${o.out}`);
+    if (o.figure) console.log(await exportFigure(ladderPanelsFigure(rows), o.out.replace(/\.md$/, ''), 1200, 520));
   });
 examples(cmd, [
   'npm run pretrain -- --corpus data/genome/human_GRCh37_chrX_first70Mb.fa.gz --config ladder --out results/pretrained/ladder/genome',
   'npm run ladder -- --run results/pretrained/ladder/genome --sizes 800 --seeds 1-5',
+  'DNABERT_RECORDS_ONLY=1 npm run ladder -- --figure   # redraw the table and figure from the records',
 ]);
 await run(cmd);

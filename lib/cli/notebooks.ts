@@ -267,7 +267,7 @@ import { readPretrainRecord, type PretrainRecord } from './lib/pretrain/pretrain
 import { LADDER_DATASET, ladderArms, ladderMarkdown, ladderRows, ladderVerdict, rateMarkdown, rateRows, runLadder } from './lib/pretrain/ladder.js';
 import { armLabel, compareArms, formatStat, table2 } from './lib/report/aggregate.js';
 import { frameHtml, table2Html } from './lib/report/tables.js';
-import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure, ladderFigure, ladderPretrainingFigure } from './lib/report/plots.js';
+import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure, ladderPanelsFigure, ladderPretrainingFigure } from './lib/report/plots.js';
 import { DataFrame } from 'danfojs-node';
 
 tslab.display.html(plotlyLoaderHtml());`),
@@ -368,8 +368,7 @@ const snapshots = ladderArms(ladderRun).filter((a) => a.pretraining);
 const ladderRecord = readPretrainRecord(ladderRun) ?? snapshots[snapshots.length - 1]?.pretraining ?? null;
 if (ladderRecord) tslab.display.html(figureHtml(ladderPretrainingFigure(ladderRecord), 360));
 if (ladder.some((r) => r.deltaF1 && Number.isFinite(r.deltaF1.mean))) {
-  tslab.display.html(figureHtml(ladderFigure(ladder, 'f1'), 380));
-  tslab.display.html(figureHtml(ladderFigure(ladder, 'auroc'), 380));
+  tslab.display.html(figureHtml(ladderPanelsFigure(ladder), 460));
 }
 if (ladder.length) {
   tslab.display.markdown(ladderMarkdown(ladder));

@@ -176,27 +176,45 @@ export function armComparisonFigure(title: string, records: RunRecord[]): Figure
 }
 
 /**
- * The pretraining ladder: Δ (pretrained − random, in F1 points or AUROC hundredths) against the tokens
- * each snapshot was pretrained on (log axis), one line per labelled-set size, 95 % intervals as error bars.
+ * The pretraining ladder: Δ (pretrained − random, in F1 points and AUROC hundredths) against the tokens
+ * each snapshot was pretrained on (log axes), side by side, one line and colour per labelled-set size, 95 %
+ * intervals as error bars. Notebook 07 shows it; `npm run ladder -- --figure` exports it as
+ * results/pretraining-ladder.{svg,png}.
  */
-export function ladderFigure(rows: LadderRow[], metric: 'f1' | 'auroc'): Figure {
-  const sizes = [...new Set(rows.map((r) => r.size))];
-  const d = (r: LadderRow) => (metric === 'f1' ? r.deltaF1 : r.deltaAuroc);
+export function ladderPanelsFigure(rows: LadderRow[]): Figure {
+  const x = (domain: [number, number], anchor: string) => ({ title: { text: 'pretraining tokens (k-mers seen)' }, type: 'log', domain, anchor });
   return {
-    data: sizes.map((size) => {
-      const pts = rows.filter((r) => r.size === size && d(r) && Number.isFinite(d(r)!.mean));
-      return {
-        type: 'scatter', mode: 'lines+markers', name: `${size.toLocaleString('en')} labelled`,
-        x: pts.map((r) => r.tokens), y: pts.map((r) => 100 * d(r)!.mean),
-        error_y: { type: 'data', symmetric: false, visible: true, array: pts.map((r) => (Number.isFinite(d(r)!.hi) ? 100 * (d(r)!.hi - d(r)!.mean) : 0)), arrayminus: pts.map((r) => (Number.isFinite(d(r)!.lo) ? 100 * (d(r)!.mean - d(r)!.lo) : 0)) },
-      };
-    }),
+    data: [...ladderTraces(rows, 'f1', ''), ...ladderTraces(rows, 'auroc', '2')],
     layout: {
-      title: { text: metric === 'f1' ? 'Pretrained − random weights: Δ test F1 (points, 95 % CI over seeds)' : 'Pretrained − random weights: Δ test AUROC (×100, 95 % CI over seeds)' },
-      xaxis: { title: { text: 'pretraining tokens (k-mers seen)' }, type: 'log' },
-      yaxis: { title: { text: metric === 'f1' ? 'Δ F1 (points)' : 'Δ AUROC ×100' }, zeroline: true },
+      title: { text: 'Pretrained − random weights against pretraining tokens (mean over seeds, 95 % CI)' },
+      xaxis: x([0, 0.45], 'y'),
+      yaxis: { title: { text: LADDER_AXIS.f1 }, zeroline: true, zerolinewidth: 2, anchor: 'x' },
+      xaxis2: x([0.55, 1], 'y2'),
+      yaxis2: { title: { text: LADDER_AXIS.auroc }, zeroline: true, zerolinewidth: 2, anchor: 'x2' },
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.22 },
+      margin: { t: 60, r: 30, b: 110, l: 70 },
     },
   };
+}
+
+const LADDER_AXIS = { f1: 'Δ F1 (points)', auroc: 'Δ AUROC ×100' } as const;
+const LADDER_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+
+/** One line per labelled-set size of one metric's Δ, on the axes named by `axis` ('' or '2'). */
+function ladderTraces(rows: LadderRow[], metric: 'f1' | 'auroc', axis: string): Record<string, unknown>[] {
+  const sizes = [...new Set(rows.map((r) => r.size))];
+  const d = (r: LadderRow) => (metric === 'f1' ? r.deltaF1 : r.deltaAuroc);
+  return sizes.map((size, i) => {
+    const pts = rows.filter((r) => r.size === size && d(r) && Number.isFinite(d(r)!.mean));
+    const colour = LADDER_COLOURS[i % LADDER_COLOURS.length];
+    return {
+      type: 'scatter', mode: 'lines+markers', name: `${size.toLocaleString('en')} labelled`,
+      legendgroup: String(size), showlegend: axis === '', line: { color: colour }, marker: { color: colour },
+      xaxis: `x${axis}`, yaxis: `y${axis}`,
+      x: pts.map((r) => r.tokens), y: pts.map((r) => 100 * d(r)!.mean),
+      error_y: { type: 'data', symmetric: false, visible: true, color: colour, array: pts.map((r) => (Number.isFinite(d(r)!.hi) ? 100 * (d(r)!.hi - d(r)!.mean) : 0)), arrayminus: pts.map((r) => (Number.isFinite(d(r)!.lo) ? 100 * (d(r)!.mean - d(r)!.lo) : 0)) },
+    };
+  });
 }
 
 /** The ladder run's MLM validation loss and masked-token accuracy against tokens, from its longest record. */

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { selectBackend } from '../../lib/backend.js';
 import { ladderProfile } from '../../lib/config.js';
+import { ladderPanelsFigure } from '../../lib/report/plots.js';
 import { ladderArms, ladderMarkdown, ladderRows, pairedInterval, rateRows, runLadder } from '../../lib/pretrain/ladder.js';
 import { pretrain } from '../../lib/pretrain/pretrain.js';
 import { RunLockedError } from '../../lib/training/lock.js';
@@ -85,6 +86,11 @@ test('each arm at the rate of its own lowest seed-1 validation loss; Δ paired b
     assert.equal(row.deltaF1, undefined);
     assert.deepEqual(rateRows(cells).map((r) => [r.lr, r.chosen]), [[1e-4, false], [3e-4, true], [1e-3, false], [1e-4, true], [3e-4, false], [1e-3, false]]);
     assert.match(ladderMarkdown(ladderRows(cells)), /\| 800 \| dnabert-random \| — \| 0\.0003 \| 2 \| 73\.0 ± 1\.4 \| 0\.825 \|/);
+    // the committed figure: Δ F1 (points) left, Δ AUROC (×100) right; random weights have no Δ, so no point
+    const fig = ladderPanelsFigure(ladderRows(cells));
+    const traces = fig.data as { xaxis: string; x: number[]; y: number[]; showlegend: boolean }[];
+    assert.deepEqual(traces.map((tr) => [tr.xaxis, tr.x, tr.showlegend]), [['x', [75 * 16 * 246], true], ['x2', [75 * 16 * 246], false]]);
+    assert.ok(Math.abs(traces[0].y[0] - 3.5) < 1e-9 && Math.abs(traces[1].y[0] - 3) < 1e-9);
   } finally {
     t.cleanup();
   }
