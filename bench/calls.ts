@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';
-import { torchAddon, torchCallCounts } from '../lib/torch/addon.js';
+import { torchAddon, torchCallCounts, torchCallNanos } from '../lib/torch/addon.js';
 import { accumulateAll } from '../lib/torch/ops.js';
 import { trainingSetup, WORKLOADS, type Workload } from './workloads.js';
 
@@ -44,13 +44,21 @@ async function main(): Promise<void> {
   await step();
   const liveBefore = torchAddon().memory().live;
   torchCallCounts(true);
+  torchCallNanos(true);
+  const t0 = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) await step();
+  const stepMs = Number(process.hrtime.bigint() - t0) / 1e6 / steps;
   const counts = torchCallCounts();
+  const nanos = torchCallNanos();
   const per = (n: number) => Math.round((10 * n) / steps) / 10;
   const methods = Object.fromEntries([...counts].filter(([k]) => !k.includes(':')).map(([k, n]) => [k, per(n)]));
   const kernels = [...counts].filter(([k]) => k.includes(':')).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => [k, per(n)]);
   const total = Object.values(methods).reduce((a, b) => a + b, 0);
-  console.log(JSON.stringify({ workload, steps, microBatches: micro, callsPerStep: Math.round(total), methods, topKernels: kernels, liveHandles: { beforeStep: liveBefore, afterForward: liveAfterForward } }));
+  const ms = (n: number) => Math.round(n / 1e4 / steps) / 100;
+  const inAddon = [...nanos].filter(([k]) => !k.includes(':')).reduce((a, [, n]) => a + n, 0);
+  const msByMethod = Object.fromEntries([...nanos].filter(([k]) => !k.includes(':')).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, ms(n)]));
+  const msByKernel = [...nanos].filter(([k]) => k.includes(':')).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => [k, ms(n)]);
+  console.log(JSON.stringify({ workload, steps, microBatches: micro, callsPerStep: Math.round(total), methods, stepMs: Math.round(stepMs * 100) / 100, addonMs: ms(inAddon), outsideAddonMs: Math.round((stepMs - inAddon / 1e6 / steps) * 100) / 100, msByMethod, msByKernel, topKernels: kernels, liveHandles: { beforeStep: liveBefore, afterForward: liveAfterForward } }));
 }
 
 await main();

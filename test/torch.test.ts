@@ -111,6 +111,39 @@ test('[torch] the fused encoder layer equals the layer composed from the single 
   });
 });
 
+test('[torch] CPU tensors come from the caching allocator with libtorch 1.x unless DNABERT_TORCH_CPU_CACHE=0, and the device line says so', { skip }, () => {
+  const info = torchAddon().info();
+  assert.equal(info.cpuCache, info.version.startsWith('1.') && process.env.DNABERT_TORCH_CPU_CACHE !== '0');
+  // blocks are handed out again: freed and new tensors of the same size keep their own values
+  for (let round = 0; round < 3; round++) {
+    const xs = [1, 2, 3].map((k) => tf.fill([1000], k + round));
+    assert.deepEqual(xs.map((x) => x.dataSync()[999]), [1, 2, 3].map((k) => k + round));
+    tf.dispose(xs);
+  }
+});
+
+test('[torch] dropout masks: about the rate dropped, the rest scaled by 1/(1 − rate), the same mask from the same seed at any thread count', { skip }, () => {
+  const addon = torchAddon();
+  const info = addon.info();
+  const device = info.device.startsWith('cuda') ? 'cuda' : 'cpu';
+  const n = 200_003; // several chunks of the generator and a ragged last one
+  const maskOf = (seed: number) => tf.tidy(() => ops.dropout(tf.ones([n]), 0.1, true, seed).dataSync() as Float32Array);
+  const a = maskOf(7);
+  const dropped = a.filter((x) => x === 0).length / n;
+  assert.ok(Math.abs(dropped - 0.1) < 0.004, `dropped ${dropped}`);
+  const scale = Math.fround(1 / Math.fround(0.9));
+  assert.ok(a.every((x) => x === 0 || x === scale), 'kept values are 1/(1 − rate) in float32');
+  assert.deepEqual(maskOf(7), a, 'the same seed draws the same mask');
+  const b = maskOf(8);
+  assert.ok(b.some((x, i) => x !== a[i]), 'another seed draws another mask');
+  try {
+    addon.configure(device, info.tf32, info.bf16, 2);
+    assert.deepEqual(maskOf(7), a, 'two threads draw the mask one thread draws');
+  } finally {
+    addon.configure(device, info.tf32, info.bf16, info.threads);
+  }
+});
+
 test('[torch] gradient accumulation in place equals the sum, and is refused (nothing changed) for a sum held elsewhere', { skip }, () => {
   tf.tidy(() => {
     const a = [tf.tensor([1, 2, 3]), tf.tensor([[0.5, -1], [2, 4]])];

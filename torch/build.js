@@ -128,7 +128,8 @@ function build() {
   for (const a of attempts) {
     const tmp = `${output}.tmp`;
     const args = [
-      `-std=${a.std}`, '-O2', '-fPIC', '-shared', '-w',
+      // -fno-math-errno: the square roots of the AdamW loop (native/src/adamw.h) vectorise; nothing reads errno
+      `-std=${a.std}`, '-O2', '-fno-math-errno', '-fPIC', '-shared', '-w',
       `-D_GLIBCXX_USE_CXX11_ABI=${abi}`, '-DNODE_GYP_MODULE_NAME=dnabert_torch', '-DNAPI_VERSION=8',
       ...(a.stats ? ['-DDNABERT_CUDA_STATS', `-I${cudaHeaders}`] : []),
       `-I${node}`, `-I${found.include}`, `-I${join(found.include, 'torch', 'csrc', 'api', 'include')}`,

@@ -19,6 +19,8 @@ export interface TorchInfo {
   cudaDevices: number;
   threads: number;
   sdpa: boolean;
+  /** CPU tensors come from the addon's caching allocator (DNABERT_TORCH_CPU_CACHE, libtorch 1.x). */
+  cpuCache: boolean;
   bf16: boolean;
   tf32: boolean;
   cudaMemoryStats: boolean;
@@ -87,6 +89,8 @@ export function loadTorchAddon(): { addon: TorchAddon | null; reason: string } {
 
 /** Calls into the addon by method, and `op`/`fused` calls by kernel name (`op:MatMul`), with DNABERT_TORCH_CALLS=1. */
 const callCounts = new Map<string, number>();
+/** Wall time inside those calls (ATen's work and the addon's own), in nanoseconds, by the same keys. */
+const callNanos = new Map<string, number>();
 
 function countingAddon(addon: TorchAddon): TorchAddon {
   const bump = (k: string) => callCounts.set(k, (callCounts.get(k) ?? 0) + 1);
@@ -96,8 +100,16 @@ function countingAddon(addon: TorchAddon): TorchAddon {
     const v = (addon as unknown as Record<string, unknown>)[name];
     wrapped[name] = typeof v !== 'function' ? v : (...args: unknown[]) => {
       bump(name);
-      if ((name === 'op' || name === 'fused') && typeof args[0] === 'string') bump(`${name}:${args[0]}`);
-      return (v as (...a: unknown[]) => unknown).apply(addon, args);
+      const kernel = (name === 'op' || name === 'fused') && typeof args[0] === 'string' ? `${name}:${args[0]}` : null;
+      if (kernel) bump(kernel);
+      const t0 = process.hrtime.bigint();
+      try {
+        return (v as (...a: unknown[]) => unknown).apply(addon, args);
+      } finally {
+        const ns = Number(process.hrtime.bigint() - t0);
+        callNanos.set(name, (callNanos.get(name) ?? 0) + ns);
+        if (kernel) callNanos.set(kernel, (callNanos.get(kernel) ?? 0) + ns);
+      }
     };
   }
   return wrapped as unknown as TorchAddon;
@@ -107,6 +119,13 @@ function countingAddon(addon: TorchAddon): TorchAddon {
 export function torchCallCounts(reset = false): Map<string, number> {
   const out = new Map(callCounts);
   if (reset) callCounts.clear();
+  return out;
+}
+
+/** The wall time spent inside the addon since the last reset, in nanoseconds by the keys of torchCallCounts. */
+export function torchCallNanos(reset = false): Map<string, number> {
+  const out = new Map(callNanos);
+  if (reset) callNanos.clear();
   return out;
 }
 

@@ -5,6 +5,8 @@
  *   DNABERT_TF32          1 (default) | 0 — TF32 matrix products on CUDA (PyTorch's "high" matmul precision)
  *   DNABERT_BF16          0 (default) | 1 — bf16 operands for matrix products, convolutions and attention
  *   DNABERT_TORCH_THREADS CPU threads for libtorch (default: libtorch's own choice)
+ *   DNABERT_TORCH_CPU_CACHE 1 (default) | 0 — CPU tensors from the addon's caching allocator (libtorch 1.x), read
+ *                         when the addon loads
  */
 import { spawnSync } from 'node:child_process';
 import type { TorchAddon } from './addon.js';
@@ -26,6 +28,9 @@ export function torchOptions(addon: TorchAddon): TorchOptions {
   if (want === 'cuda' && gpus === 0) throw new Error('DNABERT_TORCH_DEVICE=cuda but this libtorch sees no CUDA device (a CPU build of libtorch, or no GPU/driver)');
   const threads = Number(process.env.DNABERT_TORCH_THREADS ?? 0);
   if (!Number.isInteger(threads) || threads < 0) throw new Error(`DNABERT_TORCH_THREADS=${process.env.DNABERT_TORCH_THREADS}: use a whole number of threads`);
+  // read by the addon itself as it loads; checked here so that a mistyped value is not silently taken as on
+  const cache = (process.env.DNABERT_TORCH_CPU_CACHE ?? '').trim();
+  if (!['', '0', '1'].includes(cache)) throw new Error(`DNABERT_TORCH_CPU_CACHE=${cache}: use 1 (the caching allocator, the default) or 0 (malloc)`);
   return { device: want === 'cpu' || gpus === 0 ? 'cpu' : 'cuda', tf32: flag('DNABERT_TF32', true), bf16: flag('DNABERT_BF16', false), threads };
 }
 
@@ -50,5 +55,5 @@ export function describeTorch(addon: TorchAddon, o: TorchOptions): string {
     const gpu = nvidiaGpu();
     return `GPU: ${gpu ? `${gpu.name} (driver ${gpu.driver})` : 'CUDA device'}, CUDA ${cudaVersion(info.config) ?? '?'}, libtorch ${info.version}, ${precision}`;
   }
-  return `CPU (${info.threads} threads), libtorch ${info.version}, ${precision}`;
+  return `CPU (${info.threads} threads), libtorch ${info.version}, ${precision}${info.cpuCache ? ', caching allocator' : ''}`;
 }

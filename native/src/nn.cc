@@ -1,10 +1,12 @@
 // Fused neural-network kernels: each replaces a chain of element-wise ops (and their gradients) with
 // one pass over memory. The composed versions in lib/ops.ts compute the same functions.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "adamw.h"
 #include "kernels.h"
 
 namespace dn {
@@ -260,18 +262,11 @@ void maxPoolGrad(const float* dy, const int32_t* argmax, float* dx, int64_t coun
 
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps, float bc1,
            float bc2, float decay) {
-  const float shrink = 1.0f - lr * decay;
-  const float sqrtBc2 = std::sqrt(bc2);
-  const float stepSize = lr / bc1;
+  const AdamWScalars s(lr, b1, b2, eps, bc1, bc2, decay);
+  constexpr int64_t kChunk = 1 << 14;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (n >= kParallel)
-  for (int64_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * (1.0f - b1);
-    const float vi = v[i] * b2 + gi * gi * (1.0f - b2);
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i] * shrink - (mi / (std::sqrt(vi) / sqrtBc2 + eps)) * stepSize;
-  }
+  for (int64_t c = 0; c < chunks; c++) adamwRange(p, g, m, v, c * kChunk, std::min(n, (c + 1) * kChunk), s);
 }
 
 }  // namespace dn
