@@ -4,7 +4,8 @@
  * Runs one warm-up step, then `steps` optimizer steps of the workload (bench/workloads.ts) as the trainer
  * takes them (gradients of `micro-batches` micro-batches accumulated, clipped to norm 1, AdamW), and prints
  * one JSON line: addon calls per step in all, by method (op, fused, backward, create, read, free, adamw,
- * accumulate, …), the most frequent kernels, and the tensors the addon holds at the end of a forward pass.
+ * accumulate, …), the most frequent kernels, the tensors the addon holds at the end of a forward pass, and
+ * the wall time per step: in all, inside addon calls (by method and kernel) and outside them (JavaScript).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend.js';

@@ -183,22 +183,25 @@ function callsBench(): void {
   say('');
   say('Torch backend: calls into the addon per optimizer step as the trainer takes it (gradients accumulated over the micro-batches,');
   say('clipped to norm 1, AdamW; mean of 3 steps after a warm-up step; DNABERT_TORCH_CALLS=1), by method, the most frequent kernels,');
-  say('and the tensors the addon holds before a step and at the end of a forward pass.');
+  say('the tensors the addon holds before a step and at the end of a forward pass, and where a step\'s wall time goes: inside addon');
+  say('calls (ATen\'s work; the three largest methods) and outside them (JavaScript: TensorFlow.js\'s engine and tape, our ops).');
   say('');
-  say('| workload | micro-batches | calls / step | op | fused | backward | meta | free | create | top kernels | live tensors (before → after forward) |');
-  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  say('| workload | micro-batches | calls / step | op | fused | backward | meta | free | create | top kernels | live tensors (before → after forward) | step (ms) | in the addon (ms) | outside it (ms) |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|---:|');
   const rows: [Workload, number][] = [['cnn', 1], ['bert-deep-narrow', 1], ['bert-small', 1], ['bert-small', 4], ['bert-base', 1]];
   for (const [w, micro] of rows) {
     if ((process.env.BENCH_QUICK && w === 'bert-base') || !workloadOn(w)) continue;
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/calls.ts', w, '3', String(micro)], { encoding: 'utf8', env: { ...process.env, DNABERT_TORCH_CALLS: '1' }, timeout: 900_000 });
     const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
     if (!line) {
-      say(`| ${WORKLOADS[w].what} | ${micro} | failed: ${(r.stderr ?? '').trim().split('\n').pop()} | | | | | | | | |`);
+      say(`| ${WORKLOADS[w].what} | ${micro} | failed: ${(r.stderr ?? '').trim().split('\n').pop()} | | | | | | | | | | | |`);
       continue;
     }
-    const c = JSON.parse(line) as { callsPerStep: number; methods: Record<string, number>; topKernels: [string, number][]; liveHandles: { beforeStep: number; afterForward: number } };
+    const c = JSON.parse(line) as { callsPerStep: number; methods: Record<string, number>; topKernels: [string, number][]; liveHandles: { beforeStep: number; afterForward: number }; stepMs: number; addonMs: number; outsideAddonMs: number; msByMethod: Record<string, number> };
     const m = (k: string) => String(c.methods[k] ?? 0);
-    say(`| ${WORKLOADS[w].what} | ${micro} | ${c.callsPerStep.toLocaleString('en')} | ${m('op')} | ${m('fused')} | ${m('backward')} | ${m('meta')} | ${m('free')} | ${m('create')} | ${c.topKernels.slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')} | ${c.liveHandles.beforeStep} → ${c.liveHandles.afterForward} |`);
+    const ms = (x: number) => x.toLocaleString('en', { maximumFractionDigits: x < 100 ? 1 : 0 });
+    const inAddon = `${ms(c.addonMs)} (${Object.entries(c.msByMethod).slice(0, 3).map(([k, x]) => `${k} ${ms(x)}`).join(', ')})`;
+    say(`| ${WORKLOADS[w].what} | ${micro} | ${c.callsPerStep.toLocaleString('en')} | ${m('op')} | ${m('fused')} | ${m('backward')} | ${m('meta')} | ${m('free')} | ${m('create')} | ${c.topKernels.slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')} | ${c.liveHandles.beforeStep} → ${c.liveHandles.afterForward} | ${ms(c.stepMs)} | ${inAddon} | ${ms(c.outsideAddonMs)} |`);
   }
 }
 
