@@ -624,8 +624,9 @@ at::Tensor dropoutMask(const at::Tensor& x, double rate, double seed) {
   const float scale = 1.0f / static_cast<float>(1.0 - rate);
   const uint64_t threshold = static_cast<uint64_t>(std::llround((1.0 - rate) * 4294967296.0));
   const uint64_t key = static_cast<uint64_t>(seed);
-  constexpr int64_t kChunk = 1 << 14;
-  at::parallel_for(0, (n + kChunk - 1) / kChunk, 1, [&](int64_t begin, int64_t end) {
+  // threads only from ATen's own grain size on (smaller masks are not worth waking the pool for)
+  constexpr int64_t kChunk = 1 << 14, kGrain = (at::internal::GRAIN_SIZE + kChunk - 1) / kChunk;
+  at::parallel_for(0, (n + kChunk - 1) / kChunk, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; c++) {
       at::philox_engine draw(key, static_cast<uint64_t>(c));
       for (int64_t i = c * kChunk, last = std::min(n, i + kChunk); i < last; i++) out[i] = draw() < threshold ? scale : 0.0f;
