@@ -1039,7 +1039,6 @@ napi_value Sync(napi_env env, napi_callback_info info) {
 // whose Allocator interface this implements (2.x changed it; there the default allocator stays).
 
 #if TORCH_VERSION_MAJOR < 2
-#define DNABERT_CPU_CACHE 1
 constexpr size_t kCpuAlignment = 64, kCpuCacheBytes = size_t(1) << 30;
 
 struct CpuCache final : public c10::Allocator {
@@ -1101,7 +1100,6 @@ bool installCpuCache() {
   return true;
 }
 #else
-#define DNABERT_CPU_CACHE 0
 bool installCpuCache() { return false; }
 #endif
 
