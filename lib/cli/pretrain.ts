@@ -7,7 +7,17 @@
 import { PRETRAIN_CONFIGS, resolvePretrainConfig } from '../config.js';
 import { describeBackend, selectBackend } from '../backend.js';
 import { pretrain, RECORD_FILE } from '../pretrain/pretrain.js';
-import { command, examples, integer, Option, run } from './command.js';
+import { checked, command, examples, integer, Option, run } from './command.js';
+
+/** "75,300,1200": whole numbers of steps, ascending. */
+function stepList(v: string): number[] {
+  const steps = v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`'${x}' is not a step (a whole number from 1)`);
+    return n;
+  });
+  return [...new Set(steps)].sort((a, b) => a - b);
+}
 
 const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling on a corpus (DNABERT span masking); resumable; writes a Hugging Face checkpoint and its record.')
   .requiredOption('--corpus <path|name>', 'FASTA (.fa/.fasta/.fna[.gz], any number of records), a labelled table (its fine-tuning holdout\'s training part) or a dataset folder/name (its train split); labels are ignored, test splits refused')
@@ -15,17 +25,21 @@ const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling
   .addOption(new Option('--config <name>', 'pretraining configuration (lib/config.ts)').choices(PRETRAIN_CONFIGS).default('quick'))
   .option('--steps <n>', "optimizer steps (default: the configuration's)", integer(1))
   .option('--seed <n>', 'seed of the initialisation, windows and masks', integer(0), 1)
-  .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number }) => {
-    const c = resolvePretrainConfig(o.config, o.steps ? { steps: o.steps } : undefined);
+  .addOption(new Option('--snapshot-steps <list>', "steps whose weights are saved beside --out as <out>-step<N> (default: the configuration's); continuing a finished run may add steps after its last one").argParser(checked(stepList)))
+  .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number; snapshotSteps?: number[] }) => {
+    const overrides = { ...(o.steps ? { steps: o.steps } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
+    const c = resolvePretrainConfig(o.config, Object.keys(overrides).length ? overrides : undefined);
     const backend = await selectBackend();
     console.log(describeBackend(backend));
     console.log(`pretraining config ${c.name}: ${c.description}`);
-    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides: o.steps ? { steps: o.steps } : undefined, out: o.out, seed: o.seed, backend });
+    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides: Object.keys(overrides).length ? overrides : undefined, out: o.out, seed: o.seed, backend });
     const f = record.final;
     console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
   });
 examples(cmd, [
   'npm run pretrain -- --corpus ../genome.fa.gz --config quick --out results/pretrained/genome',
   'npm run pretrain -- --corpus data/bundled/human_nontata_promoters.test-split.tsv.gz --config quick --steps 300 --out results/pretrained/task',
+  '# continue the ladder run from 4,800 to 76,800 steps, with snapshots at 19,200 and 76,800 (needs its kept checkpoint, <out>.checkpoint)',
+  'npm run pretrain -- --corpus data/genome/human_GRCh37_chrX_first70Mb.fa.gz --config ladder --steps 76800 --snapshot-steps 75,300,1200,4800,19200,76800 --out results/pretrained/ladder/genome',
 ]);
 await run(cmd);

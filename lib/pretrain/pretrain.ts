@@ -205,7 +205,17 @@ export function readPretrainRecord(dir: string): PretrainRecord | null {
 function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfig, seed: number): 'same' | 'continue' {
   const differences: string[] = [];
   if (done.corpus.spec !== portablePath(spec.corpus)) differences.push(`corpus ${done.corpus.spec}, not ${portablePath(spec.corpus)}`);
-  const longer = stepIndependent(c.schedule) && c.steps > done.config.steps && JSON.stringify({ ...done.config, steps: c.steps }) === JSON.stringify(c);
+  // continued: more steps, the same configuration otherwise, and its snapshot steps kept (new ones may
+  // be added past the finished run's last step, the points a continued ladder adds)
+  const added = c.snapshotSteps.filter((s) => !done.config.snapshotSteps.includes(s));
+  const kept = done.config.snapshotSteps.every((s) => c.snapshotSteps.includes(s));
+  const longer = stepIndependent(c.schedule) && c.steps > done.config.steps && kept && JSON.stringify({ ...done.config, steps: c.steps, snapshotSteps: c.snapshotSteps }) === JSON.stringify(c);
+  if (stepIndependent(c.schedule) && c.steps > done.config.steps && !kept) {
+    throw new Error(`${join(spec.out, RECORD_FILE)}: continuing this run keeps its snapshot steps (${done.config.snapshotSteps.join(', ')}); list them in --snapshot-steps with the new ones.`);
+  }
+  if (longer && added.some((s) => s <= done.config.steps)) {
+    throw new Error(`${join(spec.out, RECORD_FILE)}: snapshot step(s) ${added.filter((s) => s <= done.config.steps).join(', ')} are not past this run's ${done.config.steps} steps, so they cannot be added by continuing it; add only steps after ${done.config.steps}.`);
+  }
   if (longer && differences.length === 0 && done.seed === seed) {
     if (existsSync(join(`${spec.out}.checkpoint`, 'state.json'))) return 'continue';
     throw new Error(`${join(spec.out, RECORD_FILE)}: to continue this run from ${done.config.steps} to ${c.steps} steps its final checkpoint ${spec.out}.checkpoint is needed, and it is gone. Pretrain into another --out.`);

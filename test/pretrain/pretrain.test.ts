@@ -176,6 +176,16 @@ test('snapshots are points of one run: a shorter run has the same snapshots, and
     assert.equal(c.record.weightsSha256, a.record.weightsSha256);
     // a shorter --steps than the finished run is a different run, refused
     await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 6 }, out: short, backend, quiet: true }), /holds a finished pretraining/);
+    // continued again with a snapshot added past its last step: the new snapshot is written, the old ones stay
+    const d = await pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 10, snapshotSteps: [3, 5, 9] }, out: short, backend, quiet: true });
+    assert.equal(d.record.training.resumedFromStep, 8);
+    assert.deepEqual(d.record.config.snapshotSteps, [3, 5, 9]);
+    const at9 = readPretrainRecord(snapshotDir(short, 9))!;
+    assert.equal(at9.training.steps, 9);
+    assert.equal(at9.training.resumedFromStep, 8);
+    // a snapshot before the finished run's last step cannot be made by continuing it; the old ones must be kept
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 12, snapshotSteps: [3, 5, 7, 9] }, out: short, backend, quiet: true }), /snapshot step\(s\) 7 are not past this run's 10 steps/);
+    await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { ...over, steps: 12, snapshotSteps: [11] }, out: short, backend, quiet: true }), /keeps its snapshot steps \(3, 5, 9\)/);
     // under linear decay a snapshot is not a point of a shorter run
     await assert.rejects(pretrain({ corpus: fa, config: 'smoke', overrides: { snapshotSteps: [3] }, out: join(t.path, 'lin'), backend, quiet: true }), /need a schedule that ignores the last step/);
   } finally {
