@@ -58,6 +58,13 @@ struct State {
 
 [[noreturn]] void fail(const std::string& fn, const std::string& msg) { throw std::invalid_argument(fn + ": " + msg); }
 
+/** A float32 tensor that is the whole of a storage no other tensor shares, so it can be updated in place
+ * with nothing else seeing the change (running statistics, gradient sums, parameters and their moments). */
+bool ownsStorage(const at::Tensor& t) {
+  return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0 &&
+         t.numel() == static_cast<int64_t>(t.storage().nbytes() / sizeof(float));
+}
+
 void finalize(napi_env, void* data, void*) {
   auto* h = static_cast<Holder*>(data);
   if (h->t.defined()) state.live--;
@@ -696,6 +703,7 @@ at::Tensor encoderLayer(const at::Tensor& h, const std::vector<at::Tensor>& p, c
  * b [O], in PyTorch's own layout: the result is [B, O, L−K+1]. */
 at::Tensor conv1dOfChannelsFirst(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t K) {
   int64_t C = x.size(1), O = w.size(1);
+  // made contiguous: the CNN's step is about 6 % faster than with the strided view (bench/calls.ts, 5 interleaved pairs)
   at::Tensor weight = w.view({K, C, O}).permute({2, 1, 0}).contiguous();
   if (state.bf16) return at::conv1d(x.to(at::kBFloat16), weight.to(at::kBFloat16), b.to(at::kBFloat16)).to(at::kFloat);
   return at::conv1d(x, weight, b);
@@ -769,8 +777,7 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         bool training = c.D(s + 4) != 0;
         std::vector<at::Tensor> stats;
         for (size_t i = 0; i < 2 * layers; i++) stats.push_back(c.T(s + 6 + i));
-        auto exclusive = [](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.is_contiguous() && t.storage().use_count() == 1 && t.storage_offset() == 0; };
-        bool inPlace = c.D(s + 5) != 0 && std::all_of(stats.begin(), stats.end(), exclusive);
+        bool inPlace = c.D(s + 5) != 0 && std::all_of(stats.begin(), stats.end(), ownsStorage);
         // channels first from the embedding on: PyTorch's own layout, so no transposed copies between the
         // blocks, and the flatten is a view
         at::Tensor x = at::embedding(table, ids.to(at::kLong)).transpose(1, 2);
@@ -864,7 +871,7 @@ napi_value Accumulate(napi_env env, napi_callback_info info) {
       if (!h->t.defined()) c.bad(0, "holds a disposed tensor");
       at::Tensor& a = h->t;
       if (a.sizes() != g[i].sizes() || a.scalar_type() != at::kFloat || g[i].scalar_type() != at::kFloat) fail(c.fn, "sum " + std::to_string(i) + " and its gradient differ in shape or are not float32");
-      if (a.is_contiguous() && a.storage().use_count() == 1 && a.storage_offset() == 0 && a.numel() == static_cast<int64_t>(a.storage().nbytes() / 4)) {
+      if (ownsStorage(a)) {
         own.push_back(a);
         add.push_back(g[i]);
       } else {
@@ -889,7 +896,7 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
     napi_get_boolean(c.env, false, &no);
     for (size_t i = 0; i < p.size(); i++) {
       for (auto* t : {&p[i], &m[i], &v[i]}) {
-        if (t->scalar_type() != at::kFloat || !t->is_contiguous() || t->storage().use_count() != 1 || t->storage_offset() != 0) return no;
+        if (!ownsStorage(*t)) return no;
       }
     }
     at::NoGradGuard ng;
