@@ -29,6 +29,7 @@ import { encodeDna } from '../lib/data/dna.js';
 import { randomDna } from '../test/helpers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import { gitState } from '../lib/git.js';
+import { TORCH_GOMP_SPINCOUNT } from '../lib/torch/addon.js';
 
 const only = (name: string): string[] | null => (process.env[name] ? process.env[name]!.split(',').map((x) => x.trim()) : null);
 const SECTIONS = only('BENCH_SECTIONS'), ONLY_WORKLOADS = only('BENCH_WORKLOADS'), ONLY_BACKENDS = only('BENCH_BACKENDS');
@@ -122,6 +123,9 @@ const hasTorchAddon = existsSync('torch/build/dnabert_torch.node');
 const THREADS = [...new Set((process.env.BENCH_THREADS ?? `1,${cpus().length}`).split(',').map((x) => Number(x.trim())))].sort((a, b) => a - b);
 for (const t of THREADS) if (!Number.isInteger(t) || t < 1) throw new Error(`BENCH_THREADS=${process.env.BENCH_THREADS}: use thread counts of 1 or more, comma-separated`);
 
+/** PyTorch runs with the OpenMP spin count the torch backend sets for itself (lib/torch/addon.ts), so both sides share libgomp's settings. */
+const PYTORCH_ENV: NodeJS.ProcessEnv = process.env.GOMP_SPINCOUNT !== undefined || process.env.OMP_WAIT_POLICY !== undefined ? process.env : { ...process.env, GOMP_SPINCOUNT: String(TORCH_GOMP_SPINCOUNT) };
+
 function throughputBench(): void {
   const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base') && workloadOn(w));
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
@@ -131,7 +135,8 @@ function throughputBench(): void {
   say(`BERT-base 3; the cpu backend 5 / 1 / 1, BERT-base capped at 600 s) and reports its median step. Our backends and PyTorch`);
   say(`run ${repeats} times each, interleaved; seq/s is the median run (all runs listed), peak RSS the largest. PyTorch runs at`);
   say(`${THREADS.join(' and ')} intra-op thread(s) (BENCH_THREADS), the torch backend at each of them against PyTorch at the same`);
-  say('count; native, wasm and cpu (their own threading, every core) against the faster PyTorch setting.');
+  say('count; native, wasm and cpu (their own threading, every core) against the faster PyTorch setting. PyTorch runs with');
+  say(`the OpenMP spin count the torch backend sets for itself (GOMP_SPINCOUNT=${PYTORCH_ENV.GOMP_SPINCOUNT ?? 'unset'}${PYTORCH_ENV.OMP_WAIT_POLICY ? `, OMP_WAIT_POLICY=${PYTORCH_ENV.OMP_WAIT_POLICY}` : ''}).`);
   say('');
   say('| workload | backend | seq/s | runs (seq/s) | step (s) | peak RSS (GB) | ours / PyTorch |');
   say('|---|---|---|---|---|---|---|');
@@ -147,7 +152,7 @@ function throughputBench(): void {
     const natives: (Throughput | string)[] = [];
     for (let i = 0; i < repeats; i++) {
       for (const t of THREADS) {
-        const r = hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch'), '--threads', String(t)], 1800) : 'torch not installed (make setup-reference)';
+        const r = hasTorch ? run<Throughput>('/usr/bin/python3', ['bench/torch_throughput.py', w, steps('torch'), '--threads', String(t)], 1800, PYTORCH_ENV) : 'torch not installed (make setup-reference)';
         refs.set(t, [...(refs.get(t) ?? []), r]);
         // the torch backend over the same libtorch version as PyTorch here, at the same thread count: what is left is host-side cost
         if (backendOn('torch')) torches.set(t, [...(torches.get(t) ?? []), hasTorchAddon ? ours('torch', { ...process.env, DNABERT_TORCH_THREADS: String(t) }) : 'torch addon not built (make torch)']);

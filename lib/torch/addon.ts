@@ -71,6 +71,20 @@ export function readTorchAddon(root: string): { addon: TorchAddon | null; reason
 
 let cached: { addon: TorchAddon | null; reason: string } | null = null;
 
+/**
+ * How long libtorch's OpenMP threads spin after a parallel region before they sleep (GNU OpenMP's
+ * GOMP_SPINCOUNT; its default is 300,000). At the default they keep the cores busy while OpenBLAS's own
+ * threads wait for them, so with 2 intra-op threads on this project's 2-core machine every workload ran
+ * slower than at 1 thread, for PyTorch as for us; at 10,000 the host-bound BERT trained at 34–40 instead of
+ * 20–21 seq/s, the CNN at 1,375–1,461 instead of 1,200 (environment.md, "The torch backend").
+ */
+export const TORCH_GOMP_SPINCOUNT = 10_000;
+
+/** Sets GOMP_SPINCOUNT before libtorch's OpenMP reads it (as the addon loads), unless the user set it or OMP_WAIT_POLICY. */
+function ompSpinDefault(): void {
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT = String(TORCH_GOMP_SPINCOUNT);
+}
+
 /** The project's torch addon, or null with the reason it is unavailable (cached). */
 export function loadTorchAddon(): { addon: TorchAddon | null; reason: string } {
   if (cached) return cached;
@@ -82,6 +96,7 @@ export function loadTorchAddon(): { addon: TorchAddon | null; reason: string } {
   if (nativeLoaded() && !status?.cuda) {
     return { addon: null, reason: 'the native addon is already loaded in this process, and this CPU libtorch would bring a second OpenBLAS that deadlocks with it: load the torch backend first, or use one of the two per process' };
   }
+  ompSpinDefault();
   cached = readTorchAddon(root);
   if (cached.addon && process.env.DNABERT_TORCH_CALLS === '1') cached = { ...cached, addon: countingAddon(cached.addon) };
   return cached;
