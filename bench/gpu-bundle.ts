@@ -45,8 +45,9 @@ await build({ ...common, entryPoints: ['bench/gpu.ts'], outfile: join(out, 'benc
 let bundle = 0;
 for (const f of readdirSync(out)) {
   const s = statSync(join(out, f));
-  if (s.isFile()) console.log(`gpu-bundle: ${join(out, f)} ${(s.size / 2 ** 20).toFixed(1)} MiB`);
-  if (s.isFile()) bundle += s.size;
+  if (!s.isFile()) continue;
+  console.log(`gpu-bundle: ${join(out, f)} ${(s.size / 2 ** 20).toFixed(1)} MiB`);
+  bundle += s.size;
 }
 
 // What a copy of the working tree with build/gpu weighs (machines that take an upload of limited size):

@@ -27,12 +27,13 @@ const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling
   .option('--seed <n>', 'seed of the initialisation, windows and masks', integer(0), 1)
   .addOption(new Option('--snapshot-steps <list>', "steps whose weights are saved beside --out as <out>-step<N> (default: the configuration's); continuing a finished run may add steps after its last one").argParser(checked(stepList)))
   .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number; snapshotSteps?: number[] }) => {
-    const overrides = { ...(o.steps ? { steps: o.steps } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
-    const c = resolvePretrainConfig(o.config, Object.keys(overrides).length ? overrides : undefined);
+    const given = { ...(o.steps ? { steps: o.steps } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
+    const overrides = Object.keys(given).length ? given : undefined;
+    const c = resolvePretrainConfig(o.config, overrides);
     const backend = await selectBackend();
     console.log(describeBackend(backend));
     console.log(`pretraining config ${c.name}: ${c.description}`);
-    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides: Object.keys(overrides).length ? overrides : undefined, out: o.out, seed: o.seed, backend });
+    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides, out: o.out, seed: o.seed, backend });
     const f = record.final;
     console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
   });

@@ -209,8 +209,9 @@ function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfi
   // be added past the finished run's last step, the points a continued ladder adds)
   const added = c.snapshotSteps.filter((s) => !done.config.snapshotSteps.includes(s));
   const kept = done.config.snapshotSteps.every((s) => c.snapshotSteps.includes(s));
-  const longer = stepIndependent(c.schedule) && c.steps > done.config.steps && kept && JSON.stringify({ ...done.config, steps: c.steps, snapshotSteps: c.snapshotSteps }) === JSON.stringify(c);
-  if (stepIndependent(c.schedule) && c.steps > done.config.steps && !kept) {
+  const moreSteps = stepIndependent(c.schedule) && c.steps > done.config.steps;
+  const longer = moreSteps && kept && JSON.stringify({ ...done.config, steps: c.steps, snapshotSteps: c.snapshotSteps }) === JSON.stringify(c);
+  if (moreSteps && !kept) {
     throw new Error(`${join(spec.out, RECORD_FILE)}: continuing this run keeps its snapshot steps (${done.config.snapshotSteps.join(', ')}); list them in --snapshot-steps with the new ones.`);
   }
   if (longer && added.some((s) => s <= done.config.steps)) {
