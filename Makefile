@@ -8,6 +8,7 @@
 #   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
 #   make torch       rebuild the torch backend's addon (torch/, against libtorch: see environment.md)
 #   make gpu-bundle  pack what bench/gpu.sh needs on a GPU machine without Node (build/gpu/)
+#   make gpu-rehearsal  run bench/gpu.sh on this CPU over a copy of what a GPU machine receives
 #   make genome      fetch the genome-wide pretraining corpus (human chrX, from a Debian package) into data/genome/
 #   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
@@ -53,7 +54,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle gpu-rehearsal gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# *//'
@@ -103,6 +104,15 @@ torch:
 # headers, and esbuild bundles of the torch tests and the GPU benchmark (see bench/gpu.sh).
 gpu-bundle: $(NODE_STAMP)
 	node --import tsx bench/gpu-bundle.ts
+
+# bench/gpu.sh on this machine's CPU, in a copy of what a GPU machine receives (catches a broken bundle).
+gpu-rehearsal: gpu-bundle
+	node --import tsx bench/gpu-tree.ts rehearse
+
+# Over the GPU machine's 64 MiB: leave the committed checkpoints out of git's index for the call (the files
+# stay on disk), and put them back afterwards, before any commit.
+gpu-untrack-checkpoints gpu-retrack-checkpoints: $(NODE_STAMP)
+	node --import tsx bench/gpu-tree.ts $(@:gpu-%=%)
 
 $(KERNEL_STAMP): $(NODE_STAMP)
 	node_modules/.bin/tslab install --python=$(SYS_PYTHON) --binary=$(CURDIR)/node_modules/.bin/tslab --prefix=$(KERNEL_PREFIX)

@@ -1,20 +1,19 @@
 /**
  * `make gpu-bundle`: what bench/gpu.sh needs on a GPU machine that has PyTorch, a compiler and CMake but
  * no Node and no network, in build/gpu/, and what the working tree and the bundle weigh together (such a
- * machine may accept 64 MiB; the committed checkpoints then stay behind, see the message):
+ * machine may accept 64 MiB; `make gpu-untrack-checkpoints` then leaves the committed checkpoints behind):
  *   node.xz          this machine's Node binary, xz-compressed
  *   node-include/    Node's N-API headers (to build the torch addon there)
  *   tests.mjs        one esbuild bundle of the torch backend's tests and the PyTorch parity tests
  *   bench.mjs        the bundle of bench/gpu.ts (parity figures, throughput, bench-gpu.md)
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { CHECKPOINT_DIRS, checkpointsUntracked, travellingFiles, UPLOAD_LIMIT } from './gpu-tree.js';
 
 const out = join('build', 'gpu');
-/** The upload a lent GPU machine accepts: the working tree and build/gpu together. */
-const UPLOAD_LIMIT = 64 * 2 ** 20;
 mkdirSync(join(out, 'node-include'), { recursive: true });
 
 const xz = join(out, 'node.xz');
@@ -50,23 +49,12 @@ for (const f of readdirSync(out)) {
   bundle += s.size;
 }
 
-// What a copy of the working tree with build/gpu weighs (machines that take an upload of limited size):
-// the files git tracks or would track that are on disk, symbolic links as links.
-const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-if (listed.status === 0) {
-  let tree = 0;
-  for (const f of listed.stdout.split('\0').filter(Boolean)) {
-    try {
-      const s = lstatSync(f);
-      if (s.isFile()) tree += s.size;
-    } catch {
-      // not on disk (left out by a sparse checkout, or deleted): it does not travel
-    }
-  }
-  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-  console.log(`gpu-bundle: the working tree ${mib(tree)} MiB + build/gpu ${mib(bundle)} MiB = ${mib(tree + bundle)} MiB`);
-  if (tree + bundle > UPLOAD_LIMIT) {
-    console.log(`gpu-bundle: over ${mib(UPLOAD_LIMIT)} MiB. The committed checkpoints are not needed there; leave them out of the working tree for the call:`);
-    console.log(`  git sparse-checkout set --no-cone '/*' '!/results/pretrained/' '!/results/models/'    (afterwards: git sparse-checkout disable)`);
-  }
+// What a copy of the working tree with build/gpu weighs (bench/gpu-tree.ts: what travels to such a machine).
+const tree = travellingFiles().reduce((a, f) => a + f.bytes, 0);
+const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+console.log(`gpu-bundle: the working tree ${mib(tree)} MiB + build/gpu ${mib(bundle)} MiB = ${mib(tree + bundle)} MiB`);
+if (checkpointsUntracked()) console.log('gpu-bundle: the committed checkpoints are out of the index for a GPU upload: make gpu-retrack-checkpoints afterwards, before any commit');
+if (tree + bundle > UPLOAD_LIMIT) {
+  console.log(`gpu-bundle: over ${mib(UPLOAD_LIMIT)} MiB. bench/gpu.sh needs none of the committed checkpoints; leave them out of what travels with`);
+  console.log(`  make gpu-untrack-checkpoints    (${CHECKPOINT_DIRS.join(', ')} leave git's index, the files stay on disk; afterwards: make gpu-retrack-checkpoints)`);
 }

@@ -5,20 +5,29 @@
 # It unpacks Node, builds the torch addon against this machine's torch, runs the torch backend's tests and
 # the PyTorch parity tests on CUDA with TF32 off, then the GPU benchmark (bench/gpu.ts), and writes
 # everything to $OUT: gpu.log, build-status.json, tests.txt, tests-summary.txt, bench-gpu.md.
+# GPU_CHECK_DEVICE=cpu rehearses the whole script on a machine without a GPU (make gpu-rehearsal): the same
+# steps on the CPU with the three small throughput rows, to find a broken bundle before a GPU is spent on it.
 set -u
 OUT=${OUT:-build/gpu-out}
+DEVICE=${GPU_CHECK_DEVICE:-cuda}
+case "$DEVICE" in
+  cuda) ROWS=cnn,host-bound,small-bert,bert-base-32,bert-base-12,bert-base-32-bf16; STEPS=10 ;;
+  cpu) ROWS=cnn,host-bound,small-bert; STEPS=2 ;;
+  *) echo "gpu.sh: GPU_CHECK_DEVICE=$DEVICE: use cuda (the measurement) or cpu (a rehearsal)"; exit 2 ;;
+esac
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/gpu.log") 2>&1
 step() { echo; echo "== $(date -u +%T) $*"; }
 
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "no nvidia-smi"
+# asked from /tmp: in the repository, its torch/ folder would import as an empty package
 PY=""
 for p in python3 python /usr/bin/python3 /opt/conda/bin/python; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' >/dev/null 2>&1; then PY=$(command -v "$p"); break; fi
+  if command -v "$p" >/dev/null 2>&1 && (cd /tmp && "$p" -c 'import torch; torch.__version__') >/dev/null 2>&1; then PY=$(command -v "$p"); break; fi
 done
 [ -n "$PY" ] || { echo "gpu.sh: no python with torch on this machine"; exit 1; }
-"$PY" -c 'import torch; print("python torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())'
+(cd /tmp && "$PY" -c 'import torch; print("python torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())')
 ${CXX:-g++} --version | head -1
 
 step "node"
@@ -34,15 +43,16 @@ DNABERT_PYTHON="$PY" DNABERT_NODE_HEADERS="$PWD/build/gpu/node-include" node tor
 cp torch/build/status.json "$OUT/build-status.json"
 [ -f torch/build/dnabert_torch.node ] || { echo "gpu.sh: the addon did not build (see $OUT/build-status.json)"; exit 1; }
 
-step "tests on CUDA, TF32 off (the torch backend's kernels and fused ops; BERT and CNN parity with PyTorch)"
+step "tests on $DEVICE, TF32 off (the torch backend's kernels and fused ops; BERT and CNN parity with PyTorch)"
 cp build/gpu/tests.mjs test/gpu-tests.mjs
-DNABERT_TORCH_DEVICE=cuda DNABERT_TF32=0 DNABERT_REQUIRE_TORCH=1 timeout 300 \
+DNABERT_TORCH_DEVICE=$DEVICE DNABERT_TF32=0 DNABERT_REQUIRE_TORCH=1 timeout 300 \
   node --test --test-name-pattern='\[torch\]' test/gpu-tests.mjs > "$OUT/tests.txt" 2>&1
 echo "tests exit status $?"
 grep -E '^not ok|^# (tests|pass|fail|skipped|duration_ms)' "$OUT/tests.txt" | grep -v '# SKIP' > "$OUT/tests-summary.txt"
 cat "$OUT/tests-summary.txt"
 
 step "benchmark: the torch backend against PyTorch eager"
-DNABERT_TORCH_DEVICE=cuda timeout 300 node build/gpu/bench.mjs --out "$OUT/bench-gpu.md" --tests "$OUT/tests-summary.txt" --python "$PY" --steps 10
+DNABERT_TORCH_DEVICE=$DEVICE timeout 300 node build/gpu/bench.mjs --out "$OUT/bench-gpu.md" --tests "$OUT/tests-summary.txt" --python "$PY" \
+  --device "$DEVICE" --rows "$ROWS" --steps "$STEPS"
 echo "bench exit status $?"
 step "done"

@@ -9,6 +9,10 @@
  *
  * and writes it all as markdown (--out, default results/bench-gpu.md).
  *   node bench.mjs [--out FILE] [--tests FILE (the test run's summary)] [--python python3] [--steps N]
+ *                  [--rows LIST] [--device cuda|cpu]
+ * --rows picks rows of the throughput table by name (default: all of ROWS below). --device cpu is a rehearsal
+ * of the whole script on a machine without a GPU (bench/gpu.sh with GPU_CHECK_DEVICE=cpu): it checks that
+ * everything runs, and its figures are no GPU measurement.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +37,10 @@ const outFile = arg('out', 'results/bench-gpu.md');
 const python = arg('python', 'python3');
 const testsFile = arg('tests', '');
 const steps = Number(arg('steps', '10'));
+const deviceArg = arg('device', 'cuda');
+if (deviceArg !== 'cuda' && deviceArg !== 'cpu') throw new Error(`--device ${deviceArg}: use cuda (the measurement) or cpu (a rehearsal)`);
+const device: 'cuda' | 'cpu' = deviceArg;
+const where = device === 'cuda' ? 'CUDA' : 'the CPU';
 
 const lines: string[] = [];
 const log = (s = '') => {
@@ -41,7 +49,7 @@ const log = (s = '') => {
 };
 
 function configure(o: Partial<TorchOptions>): TorchOptions {
-  const full: TorchOptions = { device: 'cuda', tf32: true, bf16: false, threads: 0, ...o };
+  const full: TorchOptions = { device, tf32: true, bf16: false, threads: 0, ...o };
   registerTorchBackend(full);
   return full;
 }
@@ -116,7 +124,7 @@ async function ours(row: Row): Promise<void> {
 
 function pytorch(row: Row): void {
   const n = row.workload === 'cnn' || row.workload === 'bert-deep-narrow' ? steps * 3 : steps;
-  const r = spawnSync(python, ['bench/torch_throughput.py', row.workload, String(n), '--device', 'cuda', '--batch', String(row.batch), '--precision', row.precision], { encoding: 'utf8' });
+  const r = spawnSync(python, ['bench/torch_throughput.py', row.workload, String(n), '--device', device, '--batch', String(row.batch), '--precision', row.precision], { encoding: 'utf8' });
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(line) as { seqPerSec: number; peakGpuGB: number; backend: string };
@@ -145,6 +153,16 @@ async function inference(): Promise<number> {
   return 64 / times[Math.floor(times.length / 2)];
 }
 
+/** The throughput table's rows, by the names --rows takes. */
+const ROWS: Record<string, Row> = {
+  cnn: { workload: 'cnn', what: 'CNN, 251 bp', batch: 32, precision: 'tf32' },
+  'host-bound': { workload: 'bert-deep-narrow', what: 'host-bound: 12 × 64 BERT, 64 tokens', batch: 4, precision: 'tf32' },
+  'small-bert': { workload: 'bert-small', what: 'small BERT (4 × 256), 256 tokens', batch: 16, precision: 'tf32' },
+  'bert-base-32': { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'tf32' },
+  'bert-base-12': { workload: 'bert-base', what: 'BERT-base, 256 tokens (the authors\' batch)', batch: 12, precision: 'tf32' },
+  'bert-base-32-bf16': { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'bf16' },
+};
+
 // ---------------------------------------------------------------------------------------------
 
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -153,17 +171,21 @@ async function main(): Promise<void> {
   // calls are counted by a wrapper installed when the addon loads (a map increment per call)
   process.env.DNABERT_TORCH_CALLS = '1';
   const info = await selectBackend({ requested: 'torch' });
-  if (!info.device.startsWith('GPU')) throw new Error(`bench/gpu.ts needs the torch backend on CUDA, got: ${info.device}`);
+  if (device === 'cuda' && !info.device.startsWith('GPU')) throw new Error(`bench/gpu.ts needs the torch backend on CUDA, got: ${info.device}`);
   const t = torchAddon().info();
   log('# The torch backend on a GPU');
   log();
   log(`Written by bench/gpu.ts (bench/gpu.sh) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  if (device === 'cpu') {
+    log();
+    log('**A rehearsal on the CPU (--device cpu): it shows that the script runs; its figures are no GPU measurement.**');
+  }
   log();
   log(`- device: ${info.device.replace(/, matmul \w+$/, '')}`);
   log(`- libtorch ${t.version} (scaled_dot_product_attention: ${t.sdpa ? 'yes' : 'no'}), tfjs ${info.tfjsVersion}, Node ${process.version}`);
   if (testsFile && existsSync(testsFile)) {
     log();
-    log('## Tests on CUDA (TF32 off)');
+    log(`## Tests on ${where} (TF32 off)`);
     log();
     log('```');
     for (const l of readFileSync(testsFile, 'utf8').trim().split('\n')) log(l);
@@ -171,7 +193,7 @@ async function main(): Promise<void> {
   }
 
   log();
-  log('## Parity with PyTorch on CUDA, TF32 off (the tiny BERT fixture of test/fixtures/bert)');
+  log(`## Parity with PyTorch on ${where}, TF32 off (the tiny BERT fixture of test/fixtures/bert)`);
   log();
   try {
     const p = await parity();
@@ -185,14 +207,10 @@ async function main(): Promise<void> {
     log(`parity failed: ${(err as Error).message}`);
   }
 
-  const rows: Row[] = [
-    { workload: 'cnn', what: 'CNN, 251 bp', batch: 32, precision: 'tf32' },
-    { workload: 'bert-deep-narrow', what: 'host-bound: 12 × 64 BERT, 64 tokens', batch: 4, precision: 'tf32' },
-    { workload: 'bert-small', what: 'small BERT (4 × 256), 256 tokens', batch: 16, precision: 'tf32' },
-    { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'tf32' },
-    { workload: 'bert-base', what: 'BERT-base, 256 tokens (the authors\' batch)', batch: 12, precision: 'tf32' },
-    { workload: 'bert-base', what: 'BERT-base, 256 tokens', batch: 32, precision: 'bf16' },
-  ];
+  const wanted = arg('rows', Object.keys(ROWS).join(',')).split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = wanted.filter((r) => !(r in ROWS));
+  if (unknown.length) throw new Error(`--rows: no row ${unknown.join(', ')}; rows: ${Object.keys(ROWS).join(', ')}`);
+  const rows: Row[] = wanted.map((r) => ({ ...ROWS[r] }));
   for (const row of rows) {
     try {
       await ours(row);
@@ -219,10 +237,12 @@ async function main(): Promise<void> {
   // 3. a paper-recipe run on human_nontata_promoters, from the measured rates
   const authors = rows.find((r) => r.workload === 'bert-base' && r.batch === 12 && r.precision === 'tf32')?.ours?.seqPerSec;
   let infer: number | undefined;
-  try {
-    infer = await inference();
-  } catch (err) {
-    log(`\ninference timing failed: ${(err as Error).message}`);
+  if (authors) {
+    try {
+      infer = await inference();
+    } catch (err) {
+      log(`\ninference timing failed: ${(err as Error).message}`);
+    }
   }
   const spec = DATASETS.find((d) => d.name === 'human_nontata_promoters')!;
   const nTrainAll = Object.values(spec.counts!.train).reduce((a, b) => a + b, 0);

@@ -128,7 +128,8 @@ const PYTORCH_ENV: NodeJS.ProcessEnv = process.env.GOMP_SPINCOUNT !== undefined 
 
 function throughputBench(): void {
   const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base') && workloadOn(w));
-  const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  // from outside the repository: its torch/ folder (the addon's sources) would import as an empty package
+  const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch; torch.__version__'], { encoding: 'utf8', cwd: tmpdir() }).status === 0;
   const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   say('');
   say('Training step = forward + backward + AdamW update. Each run times steps after one warm-up step (CNN 30, small BERT 5,');

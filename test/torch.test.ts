@@ -168,8 +168,34 @@ test('[torch] the backend reports its device, libtorch version and precision; ba
   assert.throws(() => a.create(new Float32Array(3), [2, 2], 'float32'), /create: argument 0 has 3 elements, the shape 4/);
   assert.throws(() => a.create(new Float32Array(1), [1], 'complex64'), /dtype 'complex64' is not supported/);
   const ids = tf.tensor1d([0, 5], 'int32');
-  assert.throws(() => tf.gather(tf.ones([3, 2]), ids), /index 5 is outside \[0, 3\)/);
+  // on the CPU at the gather itself; on a GPU at the next read (see the next test)
+  assert.throws(() => tf.gather(tf.ones([3, 2]), ids).dataSync(), /GatherV2: index 5 is outside \[0, 3\)/);
   ids.dispose();
+});
+
+test('[torch] index checks as on a GPU (at the next read, no wait for the device): a bad index fails that read naming its call, later reads work, and training steps are unchanged', { skip }, async () => {
+  await selectBackend({ requested: 'torch' });
+  const now = { cnn: await oneStep('cnn'), bert: await oneStep('bert-small') };
+  torchAddon().deferIdChecks(true);
+  try {
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const good = tf.gather(table, tf.tensor1d([2, 0], 'int32'));
+    assert.deepEqual([...good.dataSync()], [5, 6, 1, 2]);
+    const bad = tf.gather(table, tf.tensor1d([1, -1], 'int32')); // no error yet: nothing was read
+    assert.throws(() => bad.dataSync(), /GatherV2: index -1 is outside \[0, 3\) \(checked at the next read/);
+    assert.deepEqual([...good.dataSync()], [5, 6, 1, 2]); // the failed check is settled
+    // the gradient of a gather is a segment sum over the same indices
+    const g = tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([0, 0, 2], 'int32')).sum())(table);
+    assert.deepEqual([...g.dataSync()], [2, 2, 0, 0, 1, 1]);
+    tf.dispose([table, good, bad, g]);
+    // the fused embeddings (convStack, the BERT embedding) take the same path
+    for (const [name, ref, got] of [['cnn', now.cnn, await oneStep('cnn')], ['bert-small', now.bert, await oneStep('bert-small')]] as const) {
+      assert.equal(got.loss, ref.loss, `${name} loss`);
+      got.grads.forEach((x, i) => assert.deepEqual(x, ref.grads[i], `${name} gradient ${i}`));
+    }
+  } finally {
+    torchAddon().deferIdChecks(false);
+  }
 });
 
 test('[torch] no tensor handles leak over training steps', { skip }, async () => {

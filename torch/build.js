@@ -6,6 +6,7 @@
 // and `npm run backend` shows it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +20,8 @@ function writeStatus(status) {
   writeFileSync(statusFile, JSON.stringify(status, null, 2) + '\n');
 }
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+function run(cmd, args, cwd = undefined) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}`, err: `${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
 }
 
@@ -41,7 +42,8 @@ function findLibtorch() {
     return { found: null, tried };
   }
   const python = process.env.DNABERT_PYTHON || 'python3';
-  const py = run(python, ['-c', 'import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))']);
+  // asked from outside the repository, where torch/ (this folder) would import as an empty package
+  const py = run(python, ['-c', 'import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))'], tmpdir());
   if (py.ok) {
     const [ver, dir] = py.out.trim().split('\n').slice(-2);
     const found = layout(join(dir, 'include'), join(dir, 'lib'), `${python}'s torch package (${dir})`);

@@ -46,6 +46,8 @@ export interface TorchAddon {
   info(): TorchInfo;
   memory(resetPeak?: boolean): { live: number; allocatedBytes?: number; peakBytes?: number };
   sync(): void;
+  /** Check gather and embedding indices as on a GPU, at the next read, on the CPU too (for the tests). */
+  deferIdChecks(on: boolean): void;
 }
 
 export interface TorchBuildStatus {

@@ -58,6 +58,9 @@ struct State {
 
 [[noreturn]] void fail(const std::string& fn, const std::string& msg) { throw std::invalid_argument(fn + ": " + msg); }
 
+/** Fails on the first index check deferred since the last read (indexIds below), if any failed. */
+void settleIdChecks();
+
 /** A float32 tensor that is the whole of a storage no other tensor shares, so it can be updated in place
  * with nothing else seeing the change (running statistics, gradient sums, parameters and their moments). */
 bool ownsStorage(const at::Tensor& t) {
@@ -252,6 +255,7 @@ napi_value Create(napi_env env, napi_callback_info info) {
 napi_value Read(napi_env env, napi_callback_info info) {
   return guarded(env, info, "read", [](Call& c) {
     at::Tensor t = c.T(0).to(at::kCPU).contiguous();
+    settleIdChecks();
     size_t n = t.numel();
     napi_value buffer, out;
     void* data;
@@ -414,11 +418,50 @@ at::Tensor reduce(const std::string& fn, const std::string& op, at::Tensor x, st
 }
 
 /** Check that int ids index a table of `rows` rows (an out-of-range index would abort a CUDA kernel). */
-void checkIds(const std::string& fn, const at::Tensor& ids, int64_t rows) {
+void checkIds(const std::string& fn, const at::Tensor& ids, int64_t rows, const std::string& when = "") {
   if (ids.numel() == 0) return;
   auto mm = at::aminmax(ids);
   int64_t lo = std::get<0>(mm).item<int64_t>(), hi = std::get<1>(mm).item<int64_t>();
-  if (lo < 0 || hi >= rows) fail(fn, "index " + std::to_string(lo < 0 ? lo : hi) + " is outside [0, " + std::to_string(rows) + ")");
+  if (lo < 0 || hi >= rows) fail(fn, "index " + std::to_string(lo < 0 ? lo : hi) + " is outside [0, " + std::to_string(rows) + ")" + when);
+}
+
+/** Index checks that wait for no device work. On a GPU, reading the ids' range back (checkIds) waits for
+ * every kernel queued before it: a host synchronisation in every forward pass. There the kernel gets the ids
+ * clamped into range instead (so none aborts it), a flag on the device records whether any was outside, and
+ * the next read, which waits for the device anyway, looks at the flags and fails with the call that had the
+ * bad index. deferIdChecks(true) takes the same path on the CPU (the tests do). */
+struct PendingIds {
+  std::string fn;
+  at::Tensor ids, bad;
+  int64_t rows;
+};
+std::vector<PendingIds> pendingIds;
+bool deferIdChecks = false;
+
+/** Look at the flags of the deferred checks (after a read or a sync: no further wait), and fail on the first. */
+void settleIdChecks() {
+  if (pendingIds.empty()) return;
+  std::vector<PendingIds> pending;
+  pending.swap(pendingIds);
+  std::vector<at::Tensor> flags;
+  for (const auto& p : pending) flags.push_back(p.bad);
+  at::Tensor bad = at::stack(flags).to(at::kCPU);
+  const bool* b = bad.data_ptr<bool>();
+  for (size_t i = 0; i < pending.size(); i++)
+    if (b[i]) checkIds(pending[i].fn, pending[i].ids, pending[i].rows, " (checked at the next read: on a GPU, indices are checked without waiting for the device)");
+}
+
+/** `ids` as int64 indices into `rows` rows: checked now on the CPU; on a GPU, checked at the next read. */
+at::Tensor indexIds(const std::string& fn, const at::Tensor& ids, int64_t rows) {
+  at::Tensor l = ids.to(at::kLong);
+  if (ids.numel() == 0 || !(ids.is_cuda() || deferIdChecks)) {
+    checkIds(fn, ids, rows);
+    return l;
+  }
+  if (pendingIds.size() >= 1024) settleIdChecks();  // code that never reads: wait once every 1024 checks
+  at::Tensor safe = l.clamp(0, rows - 1);
+  pendingIds.push_back({fn, ids, safe.ne(l).any(), rows});
+  return safe;
 }
 
 /** Running sum or product along `axis`; exclusive: each element leaves itself out; reverse: from the end. */
@@ -478,22 +521,21 @@ const std::unordered_map<std::string, Kernel>& kernels() {
       {"GatherV2", [](Call& c) {
          at::Tensor x = c.T(1), ids = c.T(2);
          int64_t axis = c.I(3);
-         checkIds(c.fn, ids, x.size(axis));
          std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
          for (auto d : ids.sizes()) shape.push_back(d);
          for (int64_t d = axis + 1; d < x.dim(); d++) shape.push_back(x.size(d));
-         return wrap(c.env, at::index_select(x, axis, ids.reshape({-1}).to(at::kLong)).reshape(shape));
+         return wrap(c.env, at::index_select(x, axis, indexIds(c.fn, ids, x.size(axis)).reshape({-1})).reshape(shape));
        }},
       {"UnsortedSegmentSum", [](Call& c) {
          at::Tensor x = c.T(1), ids = c.T(2);
          int64_t num = c.I(3);
-         checkIds(c.fn, ids, num);
+         at::Tensor index = indexIds(c.fn, ids, num).reshape({-1});
          std::vector<int64_t> rest(x.sizes().begin() + ids.dim(), x.sizes().end());
          std::vector<int64_t> shape{num};
          shape.insert(shape.end(), rest.begin(), rest.end());
          std::vector<int64_t> flat{ids.numel()};
          flat.insert(flat.end(), rest.begin(), rest.end());
-         return wrap(c.env, at::zeros(shape, opts(x.scalar_type())).index_add_(0, ids.reshape({-1}).to(at::kLong), x.reshape(flat)));
+         return wrap(c.env, at::zeros(shape, opts(x.scalar_type())).index_add_(0, index, x.reshape(flat)));
        }},
       {"ScatterNd", [](Call& c) {
          at::Tensor idx = c.T(1).to(at::kLong), upd = c.T(2);
@@ -752,15 +794,13 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         out = encoderLayer(h, p, c.optT(19), c.I(20), c.D(21), c.D(22), c.D(23), c.D(24), c.D(25), c.D(26));
       } else if (name == "embedding") {
         at::Tensor table = r.leaf(c.T(2)), ids = c.T(3);
-        checkIds(c.fn, ids, table.size(0));
-        out = at::embedding(table, ids.to(at::kLong));
+        out = at::embedding(table, indexIds(c.fn, ids, table.size(0)));
       } else if (name == "conv1d") {
         at::Tensor x = r.leaf(c.T(2)), w = r.leaf(c.T(3)), b = r.leaf(c.T(4));
         out = conv1d(x, w, b, c.I(5));
       } else if (name == "embeddingConv1d") {
         at::Tensor ids = c.T(2), table = r.leaf(c.T(3)), w = r.leaf(c.T(4)), b = r.leaf(c.T(5));
-        checkIds(c.fn, ids, table.size(0));
-        out = conv1d(at::embedding(table, ids.to(at::kLong)), w, b, c.I(6));
+        out = conv1d(at::embedding(table, indexIds(c.fn, ids, table.size(0))), w, b, c.I(6));
       } else if (name == "maxPool1d") {
         at::Tensor x = r.leaf(c.T(2));
         int64_t size = c.I(3);
@@ -770,8 +810,7 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         // momentum, training, in place; then each layer's running mean and variance
         if (c.n < 16 || (c.n - 10) % 6 != 0) fail(c.fn, "convStack: expected 10 + 6 per layer arguments, got " + std::to_string(c.n));
         size_t layers = (c.n - 10) / 6, s = 4 + 4 * layers;
-        at::Tensor ids = c.T(2), table = r.leaf(c.T(3));
-        checkIds(c.fn, ids, table.size(0));
+        at::Tensor table = r.leaf(c.T(3)), ids = indexIds(c.fn, c.T(2), table.size(0));
         int64_t K = c.I(s), pool = c.I(s + 1);
         double eps = c.D(s + 2), momentum = c.D(s + 3);
         bool training = c.D(s + 4) != 0;
@@ -780,7 +819,7 @@ napi_value Fused(napi_env env, napi_callback_info info) {
         bool inPlace = c.D(s + 5) != 0 && std::all_of(stats.begin(), stats.end(), ownsStorage);
         // channels first from the embedding on: PyTorch's own layout, so no transposed copies between the
         // blocks, and the flatten is a view
-        at::Tensor x = at::embedding(table, ids.to(at::kLong)).transpose(1, 2);
+        at::Tensor x = at::embedding(table, ids).transpose(1, 2);
         for (size_t i = 0; i < layers; i++) {
           at::Tensor w = r.leaf(c.T(4 + 4 * i)), b = r.leaf(c.T(5 + 4 * i)), g = r.leaf(c.T(6 + 4 * i)), beta = r.leaf(c.T(7 + 4 * i));
           at::Tensor rm = stats[2 * i], rv = stats[2 * i + 1];
@@ -1029,10 +1068,19 @@ napi_value Memory(napi_env env, napi_callback_info info) {
   });
 }
 
+/** deferIdChecks(on): check indices as on a GPU (at the next read) on the CPU too; for the tests. */
+napi_value DeferIdChecks(napi_env env, napi_callback_info info) {
+  return guarded(env, info, "deferIdChecks", [](Call& c) {
+    deferIdChecks = c.B(0);
+    return undefinedValue(c.env);
+  });
+}
+
 /** Wait for the device's queued work (timing); a no-op on the CPU. */
 napi_value Sync(napi_env env, napi_callback_info info) {
   return guarded(env, info, "sync", [](Call& c) {
     if (state.device.is_cuda()) at::zeros({1}, opts()).to(at::kCPU);
+    settleIdChecks();
     return undefinedValue(c.env);
   });
 }
@@ -1125,6 +1173,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"memory", nullptr, Memory, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sync", nullptr, Sync, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"deferIdChecks", nullptr, DeferIdChecks, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);
   state.cpuCache = installCpuCache();
