@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The torch backend's GPU check in one call, on a GPU machine that has PyTorch and a compiler but no Node
-# and no network. Prepare with `make gpu-bundle` (build/gpu/), send the tree with build/gpu, then run
+# and no network. Prepare with `make gpu-bundle` (build/gpu/) and, where uploads are limited to 64 MiB,
+# `make gpu-untrack-checkpoints` (`make gpu-retrack-checkpoints` afterwards); send the tree with build/gpu,
+# then run
 #   OUT=<folder> bash bench/gpu.sh
 # It unpacks Node, builds the torch addon against this machine's torch, runs the torch backend's tests and
 # the PyTorch parity tests on CUDA with TF32 off, then the GPU benchmark (bench/gpu.ts), and writes
