@@ -57,7 +57,7 @@ NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 .PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle gpu-rehearsal gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# *//'
+	@sed -n 's/^#   \(make .*\)/\1/p' Makefile
 
 setup: setup-apt $(NODE_STAMP) $(KERNEL_STAMP) $(NATIVE_ADDON) $(TORCH_ADDON)
 

@@ -79,6 +79,10 @@ function untrack(): void {
 }
 
 function retrack(): void {
+  if (!checkpointsUntracked()) {
+    console.log(`gpu-tree: nothing to undo: untrack-checkpoints is not in effect (to restore the index from HEAD by hand: git reset -q HEAD -- ${CHECKPOINT_DIRS.join(' ')})`);
+    return;
+  }
   git(['reset', '-q', 'HEAD', '--', ...CHECKPOINT_DIRS], 'retrack-checkpoints');
   const f = excludeFile();
   if (existsSync(f)) {

@@ -45,6 +45,7 @@ test('untrack-checkpoints leaves the checkpoints on disk but out of what travels
     assert.deepEqual(JSON.parse(tree(dir).out), all);
     assert.equal(sh(dir, 'git', ['status', '--porcelain']).out, '?? notes.txt\n');
     assert.doesNotMatch(readFileSync(join(dir, '.git/info/exclude'), 'utf8'), /results/);
+    assert.match(gpuTree(dir, 'retrack-checkpoints').out, /nothing to undo/);
 
     // uncommitted changes there are refused, so that the index can come back from HEAD
     writeFileSync(join(dir, 'results/models/a/model.safetensors'), 'changed');
