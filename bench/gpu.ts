@@ -4,7 +4,8 @@
  *   1. parity with PyTorch on CUDA, TF32 off: the BERT fixture's logits and every parameter's gradient
  *   2. training throughput (forward + backward + AdamW, the loss read back every step) against PyTorch
  *      eager (bench/torch_throughput.py) on the same model, batch and precision, with peak GPU memory
- *      and the addon calls per step (the host-side cost the fused ops cut; DNABERT_TORCH_CALLS=1)
+ *      and the addon calls per step (the host-side cost the fused ops cut; DNABERT_TORCH_CALLS=1), and for
+ *      the CNN, the host-bound BERT and BERT-base at batch 12 where a step's time goes: host or device
  *   3. from the measured rates, the time of one paper-recipe DNABERT run on human_nontata_promoters
  *
  * and writes it all as markdown (--out, default results/bench-gpu.md).
@@ -28,6 +29,7 @@ import { tokenizeBatch } from '../lib/models/tokenizer.js';
 import { encodeDna } from '../lib/data/dna.js';
 import { DATASETS } from '../lib/data/registry.js';
 import { timeSteps, trainingSetup, type Workload } from './workloads.js';
+import { stepBreakdown } from './step-breakdown.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,6 +92,7 @@ async function parity(): Promise<Parity> {
   } catch (err) {
     worstGrad = (err as Error).message.split('\n')[0];
   }
+  tf.dispose([ids, mask, ...Object.values(out), value, ...Object.values(grads)]);
   model.dispose();
   return { logits, hidden, loss, worstGrad };
 }
@@ -118,8 +121,7 @@ async function ours(row: Row): Promise<void> {
   const calls = [...torchCallCounts(true)].filter(([k]) => !k.includes(':')).reduce((a, [, c]) => a + c, 0);
   const peak = addon.memory().peakBytes ?? NaN;
   row.ours = { seqPerSec: row.batch / median, peakGiB: peak / 2 ** 30, callsPerStep: Math.round(calls / (n + 2)) };
-  setup.opt.dispose();
-  tf.dispose(setup.vars);
+  setup.dispose();
 }
 
 function pytorch(row: Row): void {
@@ -152,6 +154,9 @@ async function inference(): Promise<number> {
   times.sort((a, b) => a - b);
   return 64 / times[Math.floor(times.length / 2)];
 }
+
+/** The rows whose training step is also taken apart (calls, host time, device wait, memory). */
+const BREAKDOWN_ROWS = ['cnn', 'host-bound', 'bert-base-12'];
 
 /** The throughput table's rows, by the names --rows takes. */
 const ROWS: Record<string, Row> = {
@@ -233,6 +238,31 @@ async function main(): Promise<void> {
   }
   for (const r of rows.filter((x) => x.error)) log(`\n- ${r.what}, batch ${r.batch}, ${r.precision}: ${r.error}`);
   if (rows[0].pytorch) log(`\nPyTorch: ${rows[0].pytorch.version}.`);
+
+  // 2b. where a step goes: the host's share (calls, JavaScript) against the wait for the device (in read)
+  const broken = wanted.filter((r) => BREAKDOWN_ROWS.includes(r));
+  if (broken.length) {
+    log();
+    log(`## Where a training step goes (TF32, ${steps} steps after a warm-up step; bench/step-breakdown.ts)`);
+    log();
+    log('Wall time per optimizer step: inside addon calls (dispatching ATen\'s kernels; in `read`, mostly waiting for the device to finish the step) and outside them (JavaScript: TensorFlow.js\'s engine and tape, our ops); the tensors the addon holds and the bytes the device allocator holds before a step and at the end of its forward pass.');
+    log();
+    log('| workload | batch | calls / step | step (ms) | in the addon (ms) | of which read (ms) | outside it (ms) | live tensors (before → after forward) | allocated MiB (before → after forward) |');
+    log('|---|---|---|---|---|---|---|---|---|');
+    for (const name of broken) {
+      const row = ROWS[name];
+      try {
+        configure({ tf32: true });
+        const b = await stepBreakdown(row.workload, steps, 1, { batch: row.batch });
+        console.log(JSON.stringify(b));
+        const top = Object.entries(b.msByMethod).slice(0, 3).map(([k, v]) => `${k} ${f(v)}`).join(', ');
+        const mib = b.allocatedBytes ? `${f(b.allocatedBytes.beforeStep / 2 ** 20, 0)} → ${f(b.allocatedBytes.afterForward / 2 ** 20, 0)}` : 'n/a';
+        log(`| ${row.what} | ${row.batch} | ${b.callsPerStep} | ${f(b.stepMs)} | ${f(b.addonMs)} (${top}) | ${f(b.msByMethod.read ?? 0)} | ${f(b.outsideAddonMs)} | ${b.liveHandles.beforeStep} → ${b.liveHandles.afterForward} | ${mib} |`);
+      } catch (err) {
+        log(`| ${row.what} | ${row.batch} | failed: ${(err as Error).message.split('\n')[0]} |  |  |  |  |  |  |`);
+      }
+    }
+  }
 
   // 3. a paper-recipe run on human_nontata_promoters, from the measured rates
   const authors = rows.find((r) => r.workload === 'bert-base' && r.batch === 12 && r.precision === 'tf32')?.ours?.seqPerSec;

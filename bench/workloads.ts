@@ -29,17 +29,19 @@ export interface SetupOptions {
 }
 
 /** A randomly initialised model of the workload on random inputs: its loss, variables and AdamW (weight decay 0.01). */
-export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss: () => tf.Scalar; vars: tf.Variable[]; opt: AdamW } {
+export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss: () => tf.Scalar; vars: tf.Variable[]; opt: AdamW; dispose: () => void } {
   const w = { ...WORKLOADS[workload], ...(o.batch ? { batch: o.batch } : {}), ...(o.seqLen ? { seqLen: o.seqLen } : {}) };
   const seed = o.seed ?? 1;
   const bert = (c: Readonly<BertConfig>) => (o.dropout === undefined ? c : { ...c, hidden_dropout_prob: o.dropout, attention_probs_dropout_prob: o.dropout });
   let loss: () => tf.Scalar;
   let vars: tf.Variable[];
+  let held: { dispose(): void }[];
   if (workload === 'cnn') {
     const model = CnnClassifier.random(cnnConfig(w.seqLen + 2), 1);
     const ids = tf.randomUniform([w.batch, w.seqLen + 2], 3, 7, 'int32', seed) as tf.Tensor2D;
     const labels = tf.randomUniform([w.batch], 0, 2, 'int32', seed + 1) as tf.Tensor1D;
     vars = model.trainable();
+    held = [model, ids, labels];
     loss = () => model.loss(ids, labels, { training: true });
   } else if (workload === 'mlm-small') {
     // masked positions fixed (every 7th token, ≈ 14 % as DNABERT's masking), so both frameworks do the same work
@@ -49,6 +51,7 @@ export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss:
     const positions = tf.tensor1d(Array.from({ length: Math.ceil((w.batch * w.seqLen) / 7) }, (_, i) => i * 7), 'int32');
     const targets = tf.randomUniform([positions.shape[0]], 5, 4101, 'int32', seed + 1) as tf.Tensor1D;
     vars = [...model.params.values()];
+    held = [model, ids, mask, positions, targets];
     let s = 0;
     loss = () => model.loss(ids, mask, positions, targets, { training: true, seed: s++ });
   } else {
@@ -57,10 +60,17 @@ export function trainingSetup(workload: Workload, o: SetupOptions = {}): { loss:
     const mask = tf.ones([w.batch, w.seqLen], 'int32') as tf.Tensor2D;
     const labels = tf.randomUniform([w.batch], 0, 2, 'int32', seed + 1) as tf.Tensor1D;
     vars = [...model.params.values()];
+    held = [model, ids, mask, labels];
     let s = 0;
     loss = () => model.loss(ids, mask, labels, { training: true, seed: s++ });
   }
-  return { loss, vars, opt: new AdamW(vars, vars.map(() => true), { weightDecay: 0.01 }) };
+  const opt = new AdamW(vars, vars.map(() => true), { weightDecay: 0.01 });
+  // the model's variables (non-trainable ones too), its inputs and the optimizer's moments
+  const dispose = () => {
+    opt.dispose();
+    for (const h of held) h.dispose();
+  };
+  return { loss, vars, opt, dispose };
 }
 
 /**
