@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     log(`| ${r.what} | ${r.batch} | ${r.precision} | ${f(r.ours?.seqPerSec)} | ${f(r.pytorch?.seqPerSec)} | ${f(ratio, 2)}× | ${f(r.ours?.peakGiB, 2)} / ${f(r.pytorch?.peakGiB, 2)} | ${r.ours?.callsPerStep ?? 'n/a'} |`);
   }
   for (const r of rows.filter((x) => x.error)) log(`\n- ${r.what}, batch ${r.batch}, ${r.precision}: ${r.error}`);
-  if (rows[0].pytorch) log(`\nPyTorch: ${rows[0].pytorch.version}.`);
+  if (rows[0]?.pytorch) log(`\nPyTorch: ${rows[0].pytorch.version}.`);
 
   // 2b. where a step goes: the host's share (calls, JavaScript) against the wait for the device (in read)
   const broken = wanted.filter((r) => BREAKDOWN_ROWS.includes(r));
