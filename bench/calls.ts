@@ -8,6 +8,5 @@ import { WORKLOADS, type Workload } from './workloads.js';
 
 const [workload, stepsArg, microArg] = process.argv.slice(2) as [Workload, string?, string?];
 if (!WORKLOADS[workload]) throw new Error(`unknown workload ${workload}; workloads: ${Object.keys(WORKLOADS).join(', ')}`);
-if (process.env.DNABERT_TORCH_CALLS !== '1') throw new Error('set DNABERT_TORCH_CALLS=1 (the addon is wrapped when it loads)');
 await selectBackend({ requested: 'torch' });
 console.log(JSON.stringify(await stepBreakdown(workload, Number(stepsArg ?? 3), Number(microArg ?? 1))));

@@ -22,6 +22,8 @@ import { pathToFileURL } from 'node:url';
 export const UPLOAD_LIMIT = 64 * 2 ** 20;
 /** The committed checkpoints: needed by notebooks and the ladder, not by bench/gpu.sh. */
 export const CHECKPOINT_DIRS = ['results/pretrained', 'results/models'] as const;
+/** What bench/gpu.sh takes from build/gpu (make gpu-bundle), beside its node-include/ headers. */
+const BUNDLE_FILES = ['node.xz', 'tests.mjs', 'bench.mjs'];
 const BEGIN = '# >>> checkpoints left out of the index for a GPU upload (make gpu-retrack-checkpoints removes this)';
 const END = '# <<< checkpoints left out of the index';
 
@@ -96,7 +98,7 @@ function retrack(): void {
 
 function rehearse(): void {
   const bundle = join('build', 'gpu');
-  for (const f of ['node.xz', 'tests.mjs', 'bench.mjs'])
+  for (const f of BUNDLE_FILES)
     if (!existsSync(join(bundle, f))) throw new Error(`rehearse: ${join(bundle, f)} is missing: run make gpu-bundle first`);
   const root = join('build', 'gpu-rehearsal');
   const tree = join(root, 'tree');
@@ -110,9 +112,9 @@ function rehearse(): void {
   }
   const headers = join(bundle, 'node-include');
   mkdirSync(join(tree, headers), { recursive: true });
-  for (const f of ['node.xz', 'tests.mjs', 'bench.mjs']) copyFileSync(join(bundle, f), join(tree, bundle, f));
+  for (const f of BUNDLE_FILES) copyFileSync(join(bundle, f), join(tree, bundle, f));
   for (const f of readdirSync(headers)) copyFileSync(join(headers, f), join(tree, headers, f));
-  const sent = files.reduce((a, f) => a + f.bytes, 0) + ['node.xz', 'tests.mjs', 'bench.mjs'].reduce((a, f) => a + lstatSync(join(bundle, f)).size, 0);
+  const sent = files.reduce((a, f) => a + f.bytes, 0) + BUNDLE_FILES.reduce((a, f) => a + lstatSync(join(bundle, f)).size, 0);
   const fits = sent <= UPLOAD_LIMIT ? 'within' : 'OVER (make gpu-untrack-checkpoints)';
   console.log(`gpu-tree: rehearsal tree ${tree}: ${files.length} files and build/gpu, ${(sent / 2 ** 20).toFixed(1)} MiB, ${fits} the ${UPLOAD_LIMIT / 2 ** 20} MiB a GPU machine takes`);
   const out = join(process.cwd(), root, 'out');

@@ -40,15 +40,15 @@ async function oneStep(workload: Workload): Promise<{ loss: number; grads: Float
     tf.registerKernel({ ...k, kernelFunc: (a) => (kernels.add(k.kernelName), f(a)) });
   }
   try {
-    const { loss, vars, opt } = trainingSetup(workload, { dropout: 0, batch: 4, seqLen: workload === 'cnn' ? 251 : 64 });
+    const setup = trainingSetup(workload, { dropout: 0, batch: 4, seqLen: workload === 'cnn' ? 251 : 64 });
+    const { loss, vars, opt } = setup;
     const { value, grads } = tf.variableGrads(loss, vars);
     const g = vars.map((v) => grads[v.name]);
     const gradValues = await Promise.all(g.map(async (t) => ((await t.data()) as Float32Array).slice()));
     opt.apply(g, 1e-3, 1.0);
     const out = { loss: (await value.data())[0], grads: gradValues, params: await Promise.all(vars.map(async (v) => ((await v.data()) as Float32Array).slice())), kernels };
     tf.dispose([value, ...g]);
-    opt.dispose();
-    tf.dispose(vars);
+    setup.dispose();
     return out;
   } finally {
     for (const k of registered) {
@@ -206,7 +206,7 @@ test('[torch] no tensor handles leak over training steps', { skip }, async () =>
   await timeSteps(setup, 3, 0);
   assert.equal(tf.memory().numTensors, tensors, 'tfjs tensors');
   assert.equal(torchAddon().memory().live, live, 'addon handles');
-  setup.opt.dispose();
+  setup.dispose();
 });
 
 // needs the project's own tsx (absent from the bundle bench/gpu.sh runs)
