@@ -102,8 +102,8 @@ export interface ClassificationReport {
   softF1: number;
   /** Binary counts (class 1 positive); for more classes see `matrix`. */
   confusion: Confusion;
-  /** Rows: true class, columns: predicted class (records of binary runs written before it have only `confusion`). */
-  matrix?: number[][];
+  /** Rows: true class, columns: predicted class. */
+  matrix: number[][];
   /** Beyond two classes: how f1, precision, recall, auroc and softF1 average over classes. */
   average?: 'macro';
   /** Beyond two classes: each class's metrics, one-vs-rest. */

@@ -9,7 +9,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, writeJsonAtomic, WriteError } from '../lib/atomic.js';
 import { selectBackend } from '../lib/backend.js';
-import { recordPath, runExperiment } from '../lib/training/runner.js';
+import { runExperiment } from '../lib/training/runner.js';
+import { recordPath } from '../lib/records/run-record.js';
 import { tempDir, writeToyTable } from './helpers.js';
 
 const realWrite = io.writeFileSync;

@@ -5,7 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeToyTable } from './helpers.js';
 
@@ -148,13 +148,25 @@ describe('bad input to every command: one error line naming the input and the re
     ['experiment', ['--dataset', p('reads.fa'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /reads\.fa: a FASTA file has no labels.*npm run pretrain/],
     ['experiment', ['--dataset', p('nothing'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /neither a known dataset name nor an existing path\. Give/],
     ['predict', ['--model', p('nothing'), '--input', p('reads.fa')], /model directory not found: .*--save-model/],
-    ['predict', ['--model', t.path, '--input', p('reads.fa')], /missing config\.json; a DNABERT checkpoint directory needs/],
+    ['predict', ['--model', p('empty'), '--input', p('reads.fa')], /missing config\.json; a DNABERT checkpoint directory needs/],
     ['pretrain', ['--corpus', p('text.fa'), '--config', 'smoke', '--out', p('o')], /text\.fa line 1: sequence data before the first '>' header/],
     ['pretrain', ['--corpus', p('genome.fa'), '--config', 'smoke', '--out', p('o')], /no N-free stretch of \d+ bp or more/],
     ['aggregate', ['--profile', 'smoke', '--results', p('nothing')], /no run records for profile 'smoke' under/],
+    // a run record cut short (a crash of another tool, a bad merge, a full disk)
+    ['aggregate', ['--profile', 'smoke', '--results', p('damaged')], /damaged\/runs\/toy\/smoke\/cnn\/seed-1\.json: this run record cannot be read: it is not readable JSON .*truncated or damaged\. Restore it .* or delete it/],
+    ['experiment', ['--dataset', p('toy.tsv'), '--model', 'cnn', '--profile', 'smoke', '--seeds', '1', '--results', p('damaged')], /damaged\/runs\/toy\/smoke\/cnn\/seed-1\.json: this run record cannot be read/],
+    ['predict', ['--model', p('models'), '--input', p('reads.fa')], /models is not a model but holds 2 saved models: .*models\/cnn\/seed-1, .*models\/cnn\/seed-2\. Name one of them with --model/],
     ['data', ['download', 'no_such_dataset', '--root', p('d')], /Unknown dataset 'no_such_dataset'\. Known Genomic Benchmarks datasets: /],
   ];
   for (const [name, content] of Object.entries(files)) writeFileSync(p(name), content);
+  writeToyTable(p('toy.tsv'), 40);
+  mkdirSync(p('empty'));
+  mkdirSync(p('damaged/runs/toy/smoke/cnn'), { recursive: true });
+  writeFileSync(p('damaged/runs/toy/smoke/cnn/seed-1.json'), readFileSync('test/fixtures/records/run-v1-arm-no-matrix.json', 'utf8').slice(0, 300));
+  for (const seed of [1, 2]) {
+    mkdirSync(p(`models/cnn/seed-${seed}`), { recursive: true });
+    writeFileSync(p(`models/cnn/seed-${seed}/config.json`), readFileSync('test/fixtures/records/cnn-config-v1.json'));
+  }
   for (const [command, args, says] of cases) {
     test(`${command} ${args.map((a) => a.replace(t.path, '…')).join(' ')}`, async () => {
       const r = await cli(command, args);

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../lib/backend.js';
-import { recordPath, runExperiment } from '../lib/training/runner.js';
+import { runExperiment } from '../lib/training/runner.js';
+import { recordPath } from '../lib/records/run-record.js';
 import { clearStopRequest, InterruptedError, requestStop } from '../lib/training/stop.js';
 import { tempDir, writeToyTable } from './helpers.js';
 

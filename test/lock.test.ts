@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { selectBackend } from '../lib/backend.js';
-import { recordPath, runExperiment } from '../lib/training/runner.js';
+import { runExperiment } from '../lib/training/runner.js';
+import { recordPath } from '../lib/records/run-record.js';
 import { acquireRunLock, RunLockedError } from '../lib/training/lock.js';
 import { tempDir, writeToyTable } from './helpers.js';
 

@@ -6,15 +6,15 @@ import { table2, table2Markdown, table2Rows } from '../lib/report/aggregate.js';
 import { PAPER_DATASETS } from '../lib/data/registry.js';
 import { PAPER_TABLE2 } from '../lib/report/paper.js';
 import { resolveProfile } from '../lib/config.js';
-import type { RunRecord } from '../lib/training/runner.js';
+import type { RunRecord } from '../lib/records/run-record.js';
 
 function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
   return {
-    schema: 1, status: 'done', dataset: 'human_enhancers_cohn', model, seed, profile: 'quick', config: null,
+    schema: 2, status: 'done', dataset: 'human_enhancers_cohn', model, arm: model, seed, profile: 'quick', config: null,
     dataConfig: resolveProfile('quick').data, backend: { name: 'wasm', device: 'cpu', tfjs: '4.22.0', line: '' },
     code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
     data: { source: 'table t.tsv', sha256: 'f'.repeat(64), split: 'seeded stratified holdout of table t.tsv; not the official split', validation: 'v', classes: ['negative', 'positive'], sizes: { train: 7, valid: 2, test: 10 }, trainClassCounts: [3, 4] },
-    test: { n: 10, f1: 0.5, accuracy: 0.6, precision: 0.5, recall: 0.5, mcc: 0.1, auroc: 0.7, softF1: 0.5, confusion: { tn: 3, fp: 2, fn: 5 - tp, tp }, singleClassPrediction: null },
+    test: { n: 10, f1: 0.5, accuracy: 0.6, precision: 0.5, recall: 0.5, mcc: 0.1, auroc: 0.7, softF1: 0.5, confusion: { tn: 3, fp: 2, fn: 5 - tp, tp }, matrix: [[3, 2], [5 - tp, tp]], singleClassPrediction: null },
     training: { steps: 4, epochs: 1, bestStep: 2, bestValidLoss: 0.6, stoppedEarly: false, history: [{ step: 2, epoch: 0, validLoss: 0.6, trainLoss: 0.7, lr: 1e-3 }], resumedFromStep: null, seconds: 12 },
   };
 }

@@ -18,6 +18,7 @@ import { kmerVocab } from '../models/tokenizer.js';
 import { parseSafetensors } from './safetensors.js';
 import { memorySource, type ByteSource, type RawTensor, type TensorMap } from './tensors.js';
 import type { ModelFiles } from './files.js';
+import { parseJsonObject } from '../records/artifact.js';
 
 export interface LoadReport {
   dir: string;
@@ -129,7 +130,7 @@ export async function loadBertParams(files: ModelFiles, head: BertHead, opts: Lo
   for (const f of ['config.json', 'vocab.txt']) {
     if (!files.has(f)) throw new CheckpointError(`${dir}: missing ${f}; a DNABERT checkpoint directory needs config.json, vocab.txt and model.safetensors or pytorch_model.bin`);
   }
-  const rawConfig = JSON.parse(files.text('config.json')) as Record<string, unknown>;
+  const rawConfig = parseJsonObject(files.path('config.json'), files.text('config.json'), 'model config', 'Restore the checkpoint folder, or fetch or save the model again');
   const ignoredConfigKeys: string[] = [];
   const config = bertConfig(opts.numLabels ? { ...rawConfig, num_labels: opts.numLabels } : rawConfig, files.path('config.json'), { ignored: ignoredConfigKeys });
   const k = checkVocab(files.text('vocab.txt'), files.path('vocab.txt'));

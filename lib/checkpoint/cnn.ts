@@ -1,7 +1,6 @@
 /**
  * The CNN baseline's checkpoint: `config.json` (`model_type: "genomic-benchmarks-cnn"`, the input length,
- * `num_labels`: 2 when absent)
- * and `model.safetensors` with the PyTorch state-dict names and layouts (including BatchNorm running
+ * the number of classes, a schema version: see CNN_CONFIG) and `model.safetensors` with the PyTorch state-dict names and layouts (including BatchNorm running
  * statistics), so the weights load into the package's `CNN` module as well. Read from files wherever
  * they are (lib/checkpoint/files.ts; no Node APIs, the browser page uses it); lib/checkpoint/save.ts
  * writes them to disk.
@@ -9,22 +8,46 @@
 import { CnnClassifier, cnnConfig, cnnParamDefs, toTorchLayout } from '../models/cnn.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 import type { ModelFiles } from './files.js';
+import { parseArtifact, parseJsonObject, type ArtifactFormat } from '../records/artifact.js';
 
 export const CNN_MODEL_TYPE = 'genomic-benchmarks-cnn';
+
+interface CnnConfigFile {
+  schema: 2;
+  model_type: typeof CNN_MODEL_TYPE;
+  input_len: number;
+  num_labels: number;
+  [extra: string]: unknown;
+}
+
+/**
+ * config.json of a saved CNN. Versions: 1, no `schema` field, and no `num_labels` for the first (binary)
+ * models, which had 2 classes; 2, `schema` and `num_labels` always.
+ */
+export const CNN_CONFIG: ArtifactFormat<CnnConfigFile> = {
+  what: 'CNN model config',
+  current: 2,
+  unversioned: 1,
+  upgrades: { 1: (c) => ({ ...c, num_labels: c.num_labels ?? 2 }) },
+  remedy: 'Restore the model folder (git checkout, for a committed model) or train it again with npm run experiment -- --save-model',
+  check(c) {
+    if (!Number.isInteger(c.input_len)) return "missing integer 'input_len'";
+    if (!(Number.isInteger(c.num_labels) && (c.num_labels as number) >= 2)) return `'num_labels' must be an integer ≥ 2, not ${JSON.stringify(c.num_labels)}`;
+    return null;
+  },
+};
 
 /** Whether the files are a CNN checkpoint (by config.json's model_type). */
 export function isCnnModel(files: ModelFiles): boolean {
   if (!files.has('config.json')) return false;
-  return (JSON.parse(files.text('config.json')) as { model_type?: string }).model_type === CNN_MODEL_TYPE;
+  return parseJsonObject(files.path('config.json'), files.text('config.json'), 'model config', CNN_CONFIG.remedy).model_type === CNN_MODEL_TYPE;
 }
 
 export function cnnFromFiles(files: ModelFiles): CnnClassifier {
   if (!files.has('config.json') || !files.has('model.safetensors')) throw new Error(`${files.where}: a CNN model directory needs config.json and model.safetensors`);
-  const raw = JSON.parse(files.text('config.json')) as { input_len?: number; num_labels?: number };
-  if (!Number.isInteger(raw.input_len)) throw new Error(`${files.path('config.json')}: missing integer 'input_len'`);
-  if (raw.num_labels !== undefined && !(Number.isInteger(raw.num_labels) && raw.num_labels >= 2)) throw new Error(`${files.path('config.json')}: 'num_labels' must be an integer ≥ 2, not ${JSON.stringify(raw.num_labels)}`);
+  const raw = parseArtifact(CNN_CONFIG, files.path('config.json'), files.text('config.json'));
   const tensors = parseSafetensors(files.bytes('model.safetensors'), files.path('model.safetensors'));
-  return CnnClassifier.fromTorch(cnnConfig(raw.input_len!, raw.num_labels ?? 2), new Map([...tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])));
+  return CnnClassifier.fromTorch(cnnConfig(raw.input_len, raw.num_labels), new Map([...tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])));
 }
 
 /** The checkpoint's files for a model: file name → contents. */
@@ -37,6 +60,6 @@ export async function cnnCheckpointFiles(model: CnnClassifier, extra: Record<str
   }
   return new Map<string, Uint8Array | string>([
     ['model.safetensors', serializeSafetensors(tensors)],
-    ['config.json', JSON.stringify({ model_type: CNN_MODEL_TYPE, input_len: model.config.inputLen, num_labels: model.config.numClasses, ...extra }, null, 2) + '\n'],
+    ['config.json', JSON.stringify({ schema: CNN_CONFIG.current, model_type: CNN_MODEL_TYPE, input_len: model.config.inputLen, num_labels: model.config.numClasses, ...extra }, null, 2) + '\n'],
   ]);
 }

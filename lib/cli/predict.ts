@@ -8,8 +8,8 @@
  * first window's logits with --logits); with --windows, a BED-like file of every window's score.
  * FASTA input is streamed; progress (records, bases, bases/s) goes to stderr.
  */
-import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
-import { extname } from 'node:path';
+import { createWriteStream, existsSync, readdirSync, statSync, type WriteStream } from 'node:fs';
+import { extname, join } from 'node:path';
 import Papa from 'papaparse';
 import { selectBackend, describeBackend } from '../backend.js';
 import { dirFiles, torchReader } from '../checkpoint/hf.js';
@@ -20,7 +20,24 @@ import { command, examples, integer, run } from './command.js';
 
 export async function loadForPrediction(dir: string, maxLen?: number): Promise<Predictor> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`model directory not found: ${dir}. Name a saved model folder (npm run experiment -- --save-model writes them under results/models/) or a Hugging Face DNABERT checkpoint folder.`);
+  if (!existsSync(join(dir, 'config.json'))) {
+    // a folder above the saved models (results/models/<dataset>/<profile>/<arm>/): name the ones inside
+    const inside = savedModelsUnder(dir);
+    if (inside.length) throw new Error(`${dir} is not a model but holds ${inside.length} saved model${inside.length === 1 ? '' : 's'}: ${inside.slice(0, 6).join(', ')}${inside.length > 6 ? ', …' : ''}. Name one of them with --model.`);
+  }
   return loadPredictor(dirFiles(dir), { maxLen, readTorch: torchReader });
+}
+
+/** Model folders (with a config.json) below `dir`, up to three levels down, as paths from `dir`'s parent. */
+function savedModelsUnder(dir: string, depth = 3): string[] {
+  if (depth === 0) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+    .flatMap((e) => {
+      const p = join(dir, e.name);
+      return existsSync(join(p, 'config.json')) ? [p] : savedModelsUnder(p, depth - 1);
+    });
 }
 
 /** Records of a FASTA (streamed) or of a table with a sequence column (and optional id column). */

@@ -6,7 +6,8 @@
  */
 import { PRETRAIN_CONFIGS, resolvePretrainConfig } from '../config.js';
 import { describeBackend, selectBackend } from '../backend.js';
-import { pretrain, RECORD_FILE } from '../pretrain/pretrain.js';
+import { pretrain } from '../pretrain/pretrain.js';
+import { RECORD_FILE } from '../records/pretrain-record.js';
 import { checked, command, examples, integer, Option, run } from './command.js';
 
 /** "75,300,1200": whole numbers of steps, ascending. */

@@ -16,9 +16,10 @@ import { basename, dirname, join } from 'node:path';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { LADDER_RATES, LADDER_SIZES, ladderProfile, tokensPerStep, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
-import { armOf, readRecord, recordPath, runExperiment, type RunRecord } from '../training/runner.js';
+import { armOf, runExperiment } from '../training/runner.js';
+import { readRecord, recordPath, type RunRecord } from '../records/run-record.js';
 import { RunLockedError } from '../training/lock.js';
-import { readPretrainRecord, type PretrainRecord } from './pretrain.js';
+import { readPretrainRecord, type PretrainRecord } from '../records/pretrain-record.js';
 
 export interface LadderArm {
   /** `dnabert-random` or `dnabert-pretrained.<snapshot folder>`. */

@@ -11,7 +11,7 @@
  * Training windows are made on demand (window r depends only on the seed and r), so a long run holds
  * one batch of them at a time; validation uses fixed windows of the held-out part with fixed masks.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { acquireRunLock } from '../training/lock.js';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,40 +19,19 @@ import { bertConfig, BertMaskedLM, type BertConfig } from '../models/dnabert.js'
 import { saveModel } from '../checkpoint/save.js';
 import { resolvePretrainConfig, tokensPerStep, type PretrainConfig } from '../config.js';
 import { scheduledLr, stepIndependent } from '../training/optim.js';
-import { train, type EvalPoint, type TrainResult } from '../training/train.js';
+import { train } from '../training/train.js';
+import type { EvalPoint, TrainResult } from '../records/train-state.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { tokenizeBatch, tokenizeInto } from '../models/tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
+import { sameJson } from '../records/artifact.js';
+import { PRETRAIN_RECORD_SCHEMA, readPretrainRecord, RECORD_FILE, type PretrainRecord } from '../records/pretrain-record.js';
 import { portablePath } from '../paths.js';
 import { recordedBackend, type BackendInfo } from '../backend.js';
 import { gitState } from '../git.js';
 import { fileSha256 } from '../data/readers.js';
-import { describeCorpus, readCorpus, tileWindows, windowSampler, type Corpus } from './corpus.js';
+import { describeCorpus, readCorpus, tileWindows, windowSampler } from './corpus.js';
 import { maskTokens, type MaskingOptions } from './masking.js';
-
-export const RECORD_FILE = 'pretraining.json';
-
-export interface PretrainRecord {
-  schema: 1;
-  status: 'done';
-  corpus: { spec: string; source: string; sha256: string; kind: Corpus['kind']; description: string; bases?: number; usableBases?: number };
-  config: PretrainConfig;
-  seed: number;
-  model: string;
-  backend: ReturnType<typeof recordedBackend>;
-  code: { commit: string; dirty: boolean };
-  node: string;
-  startedAt: string;
-  finishedAt: string;
-  training: TrainResult;
-  /** The last validation: token-level MLM loss, its perplexity, and the share of masked tokens predicted right. */
-  final: { validLoss: number; perplexity: number; maskedAccuracy: number };
-  tokensPerSecond: number;
-  /** sha256 of the saved model.safetensors (the fine-tuning records name the same). */
-  weightsSha256?: string;
-  /** For a snapshot (PretrainConfig.snapshotSteps): the run's output folder; `training` and `final` are the run's up to the snapshot's step. */
-  snapshotOf?: string;
-}
 
 /** The folder of the snapshot at `step` of the run written to `out`: a sibling, `<out>-step<step>`. */
 export function snapshotDir(out: string, step: number): string {
@@ -195,10 +174,9 @@ export function pretrainModelConfig(c: PretrainConfig): BertConfig {
   return bertConfig({ ...c.architecture, vocab_size: 5 + 4 ** c.k, max_position_embeddings: Math.max(512, c.maxLen) }, `pretraining config ${c.name}.architecture`);
 }
 
-/** The finished record in `dir`, or null. */
-export function readPretrainRecord(dir: string): PretrainRecord | null {
-  const p = join(dir, RECORD_FILE);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as PretrainRecord) : null;
+/** The same training recipe: every setting equal, whatever the order of keys and the wording of the description. */
+function sameRecipe(a: PretrainConfig, b: PretrainConfig): boolean {
+  return sameJson({ ...a, description: '' }, { ...b, description: '' });
 }
 
 /** A finished run in `out` is only reused for the same corpus, configuration and seed; anything else is an error, not a silent reuse. */
@@ -210,7 +188,7 @@ function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfi
   const added = c.snapshotSteps.filter((s) => !done.config.snapshotSteps.includes(s));
   const kept = done.config.snapshotSteps.every((s) => c.snapshotSteps.includes(s));
   const moreSteps = stepIndependent(c.schedule) && c.steps > done.config.steps;
-  const longer = moreSteps && kept && JSON.stringify({ ...done.config, steps: c.steps, snapshotSteps: c.snapshotSteps }) === JSON.stringify(c);
+  const longer = moreSteps && kept && sameRecipe({ ...done.config, steps: c.steps, snapshotSteps: c.snapshotSteps }, c);
   if (moreSteps && !kept) {
     throw new Error(`${join(spec.out, RECORD_FILE)}: continuing this run keeps its snapshot steps (${done.config.snapshotSteps.join(', ')}); list them in --snapshot-steps with the new ones.`);
   }
@@ -221,7 +199,7 @@ function checkSameRun(done: PretrainRecord, spec: PretrainSpec, c: PretrainConfi
     if (existsSync(join(`${spec.out}.checkpoint`, 'state.json'))) return 'continue';
     throw new Error(`${join(spec.out, RECORD_FILE)}: to continue this run from ${done.config.steps} to ${c.steps} steps its final checkpoint ${spec.out}.checkpoint is needed, and it is gone. Pretrain into another --out.`);
   }
-  if (JSON.stringify(done.config) !== JSON.stringify(c)) differences.push(`configuration ${done.config.name} (${done.config.steps} steps), not ${c.name} (${c.steps} steps)`);
+  if (!sameRecipe(done.config, c)) differences.push(`configuration ${done.config.name} (${done.config.steps} steps), not ${c.name} (${c.steps} steps)`);
   if (done.seed !== seed) differences.push(`seed ${done.seed}, not ${seed}`);
   if (differences.length) {
     throw new Error(`${join(spec.out, RECORD_FILE)}: this folder holds a finished pretraining with ${differences.join('; ')}. Choose another --out, or delete the folder to pretrain again.`);
@@ -277,7 +255,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
     const validRows: LabelledRows = { enc: validEnc, labels: new Int32Array(validEnc.n) };
     const perStepTokens = tokensPerStep(c);
     const recordOf = (result: TrainResult, finishedAt: string): PretrainRecord => ({
-      schema: 1,
+      schema: PRETRAIN_RECORD_SCHEMA,
       status: 'done',
       corpus: { spec: portablePath(spec.corpus), source: corpus.source, sha256: corpus.sha256, kind: corpus.kind, description: describeCorpus(corpus), bases: corpus.bases, usableBases: corpus.usableBases },
       config: c,

@@ -10,7 +10,7 @@ import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { MODELS, type ModelName } from '../config.js';
 import { datasetFor, PAPER_DATASETS } from '../data/registry.js';
 import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
-import { readRecord, type RunRecord } from '../training/runner.js';
+import { readRecord, type RunRecord } from '../records/run-record.js';
 
 /** Every run record under `<resultsDir>/runs`, optionally for one profile. */
 export function readRecords(resultsDir = 'results', profile?: string): RunRecord[] {

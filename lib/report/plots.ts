@@ -10,9 +10,9 @@ import { tokensPerStep, type ModelName } from '../config.js';
 import { MODEL_LABELS } from './paper.js';
 import type { ClassStats } from '../data/stats.js';
 import { armLabel, armModel, armOfRecord, armsOf, cellArms, meanStd, type Table2Cell } from './aggregate.js';
-import type { PretrainRecord } from '../pretrain/pretrain.js';
+import type { PretrainRecord } from '../records/pretrain-record.js';
 import type { LadderRow } from '../pretrain/ladder.js';
-import type { RunRecord } from '../training/runner.js';
+import type { RunRecord } from '../records/run-record.js';
 import { projectRequire } from '../resolve.js';
 
 export interface Figure {
@@ -83,9 +83,7 @@ export function confusionFigure(title: string, classes: string[], records: RunRe
   const z = classes.map(() => classes.map(() => 0));
   for (const r of records) {
     if (!r.test) continue;
-    const c = r.test.confusion;
-    const m = r.test.matrix ?? [[c.tn, c.fp], [c.fn, c.tp]];
-    m.forEach((row, i) => row.forEach((v, j) => (z[i][j] += v)));
+    r.test.matrix.forEach((row, i) => row.forEach((v, j) => (z[i][j] += v)));
   }
   return {
     data: [{ type: 'heatmap', z, x: classes.map((x) => `predicted ${x}`), y: classes.map((x) => `true ${x}`), colorscale: 'Blues', showscale: false, text: z.map((row) => row.map(String)), texttemplate: '%{text}' }],

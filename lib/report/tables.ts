@@ -5,7 +5,7 @@
  */
 import { DataFrame } from 'danfojs-node';
 import { armLabel, armOfRecord, armsOf, cellArms, formatStat, type Table2Cell } from './aggregate.js';
-import type { RunRecord } from '../training/runner.js';
+import type { RunRecord } from '../records/run-record.js';
 import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
 import { encodeDna, decodeDna } from '../data/dna.js';
 

@@ -6,7 +6,7 @@
  * checkpoint under `results/checkpoints/`. The pretrained model without its weights is recorded as
  * not run, with the reason — nothing is substituted.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../atomic.js';
 import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from '../backend.js';
@@ -21,11 +21,13 @@ import { authorsMaxLen } from '../models/tokenizer.js';
 import { loadCheckpoint } from '../checkpoint/hf.js';
 import { saveModel } from '../checkpoint/save.js';
 import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from '../checkpoint/hub.js';
-import { readPretrainRecord } from '../pretrain/pretrain.js';
+import { readPretrainRecord } from '../records/pretrain-record.js';
+import { sameJson } from '../records/artifact.js';
+import { readRecord, recordPath, RUN_RECORD_SCHEMA, type PretrainedSource, type RunRecord } from '../records/run-record.js';
 import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { linearWarmupDecay } from './optim.js';
-import { predictRows, train, type TrainOptions, type TrainResult } from './train.js';
-import { evaluate, type ClassificationReport } from '../metrics.js';
+import { predictRows, train, type TrainOptions } from './train.js';
+import { evaluate } from '../metrics.js';
 import { portablePath } from '../paths.js';
 import { runCommand } from '../child.js';
 import { gitState } from '../git.js';
@@ -53,55 +55,6 @@ export interface RunSpec {
   pretrained?: string;
 }
 
-/** What a dnabert-pretrained run started from. */
-export interface PretrainedSource {
-  /** Portable path of the checkpoint folder. */
-  checkpoint: string;
-  /** The arm's tag: the folder name; null for the official weights. */
-  tag: string | null;
-  /** sha256 of the weights file read. */
-  weightsSha256: string;
-  /** From the folder's pretraining.json, when it was pretrained by this project. */
-  pretraining?: { corpus: string; corpusSha256: string; config: string; steps: number; validLoss: number; maskedAccuracy: number; commit: string };
-}
-
-export interface RunRecord {
-  schema: 1;
-  status: 'done' | 'not-run';
-  reason?: string;
-  dataset: string;
-  model: ModelName;
-  /** `model`, or `dnabert-pretrained.<tag>` for a checkpoint of one's own (see RunSpec.pretrained). */
-  arm?: string;
-  seed: number;
-  profile: string;
-  pretrained?: PretrainedSource;
-  data?: {
-    /** Reader and portable path (lib/paths.ts): never an absolute path. */
-    source: string;
-    /** Content checksum of the data (see Dataset.sha256). */
-    sha256: string;
-    split: string;
-    validation: string;
-    classes: string[];
-    sizes: { train: number; valid: number; test: number };
-    trainClassCounts: number[];
-  };
-  modelDescription?: string;
-  config: Profile['cnn'] | Profile['dnabert'] | null;
-  dataConfig: Profile['data'];
-  backend: ReturnType<typeof recordedBackend>;
-  code: { commit: string; dirty: boolean };
-  node: string;
-  startedAt: string;
-  finishedAt: string;
-  training?: TrainResult;
-  test?: ClassificationReport;
-  /** Where the trained model was saved, if it was. */
-  savedModel?: string;
-  warnings: string[];
-}
-
 /**
  * The arm a run belongs to: the model, or `dnabert-pretrained.<tag>` for a checkpoint folder of one's
  * own, the tag being the folder's name (e.g. results/pretrained/genome → dnabert-pretrained.genome).
@@ -114,11 +67,6 @@ export function armOf(model: ModelName, pretrained?: string): string {
   return `${model}.${tag}`;
 }
 
-/** The record of one run: `<results>/runs/<dataset>/<profile>/<arm>/seed-<seed>.json` (arm: see armOf). */
-export function recordPath(resultsDir: string, dataset: string, profile: string, arm: string, seed: number): string {
-  return join(resultsDir, 'runs', dataset, profile, arm, `seed-${seed}.json`);
-}
-
 function checkpointPath(resultsDir: string, dataset: string, profile: string, arm: string, seed: number): string {
   return join(resultsDir, 'checkpoints', dataset, profile, arm, `seed-${seed}`);
 }
@@ -126,10 +74,6 @@ function checkpointPath(resultsDir: string, dataset: string, profile: string, ar
 /** The backend already chosen in this process (e.g. by a notebook), else the automatic choice. */
 export async function activeBackend(): Promise<BackendInfo> {
   return currentBackend() ?? (await selectBackend());
-}
-
-export function readRecord(path: string): RunRecord | null {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunRecord) : null;
 }
 
 export function rows(model: ModelAdapter, s: LabelledSequences): LabelledRows {
@@ -217,7 +161,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const be = await activeBackend();
   const base = {
-    schema: 1 as const,
+    schema: RUN_RECORD_SCHEMA,
     model: spec.model,
     seed: spec.seed,
     profile: p.name,
@@ -245,6 +189,9 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       built = await buildModel(spec, p, data);
     } catch (e) {
       if (!(e instanceof PretrainedUnavailableError)) throw e;
+      // a not-run record states why, not when: one whose reason and configuration are unchanged is left as it
+      // is, so that running the matrix again on a machine without the weights changes no file
+      if (finished?.status === 'not-run' && finished.reason === e.message && sameJson(finished.config, p.dnabert) && sameJson(finished.dataConfig, p.data)) return { record: finished, path, skipped: true };
       const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString() };
       writeJsonAtomic(path, record);
       return { record, path, skipped: false };
@@ -317,7 +264,7 @@ export function parseSeeds(s: string): number[] {
 
 /** One line about a finished (or skipped, or not-run) experiment. */
 export function describeOutcome({ record, skipped }: Pick<RunOutcome, 'record' | 'skipped'>): string {
-  const what = skipped ? 'already done' : record.status === 'done' ? 'done' : `not run (${(record.reason ?? '').split('. ')[0]})`;
+  const what = record.status !== 'done' ? `not run (${(record.reason ?? '').split('. ')[0]})` : skipped ? 'already done' : 'done';
   const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
   return `${record.dataset} · ${record.arm ?? record.model} · seed ${record.seed} — ${what}${f1}`;
 }

@@ -24,6 +24,7 @@ import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensor
 import { progress } from './progress.js';
 import { InterruptedError, stopRequest } from './stop.js';
 import { writeDirAtomic, writeFileAtomic } from '../atomic.js';
+import { readTrainState, TRAIN_STATE_SCHEMA, type TrainResult, type TrainState } from '../records/train-state.js';
 
 export interface TrainOptions extends EngineConfig {
   /** Learning rate for the optimizer step after `step` completed steps. */
@@ -53,43 +54,6 @@ export interface TrainOptions extends EngineConfig {
   validateAt?: number[];
   /** Called after each validation with the run so far (its last history point is that validation), before any checkpoint is written. */
   onValidated?: (sofar: TrainResult) => Promise<void>;
-}
-
-export interface EvalPoint {
-  step: number;
-  epoch: number;
-  validLoss: number;
-  trainLoss: number;
-  lr: number;
-  /** Further validation metrics, where `validate` gives them (e.g. masked-token accuracy). */
-  metrics?: Record<string, number>;
-}
-
-export interface TrainResult {
-  steps: number;
-  epochs: number;
-  bestStep: number | null;
-  bestValidLoss: number | null;
-  stoppedEarly: boolean;
-  history: EvalPoint[];
-  resumedFromStep: number | null;
-  seconds: number;
-}
-
-interface TrainState {
-  step: number;
-  epoch: number;
-  /** Micro-batches of the current epoch already done. */
-  micro: number;
-  bestLoss: number | null;
-  bestStep: number | null;
-  badEvals: number;
-  history: EvalPoint[];
-  trainLossSum: number;
-  trainLossCount: number;
-  stoppedEarly: boolean;
-  done: boolean;
-  seconds: number;
 }
 
 /** Per-example losses and class probabilities over a whole set, in evaluation mode: `probs` is row-major [n, classes]. */
@@ -154,15 +118,16 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
   const useValid = o.validation && validSet !== null && validSet.enc.n > 0;
 
   let st: TrainState = {
-    step: 0, epoch: 0, micro: 0, bestLoss: null, bestStep: null, badEvals: 0, history: [],
+    schema: TRAIN_STATE_SCHEMA, step: 0, epoch: 0, micro: 0, bestLoss: null, bestStep: null, badEvals: 0, history: [],
     trainLossSum: 0, trainLossCount: 0, stoppedEarly: false, done: false, seconds: 0,
   };
   let best: Map<string, { shape: number[]; data: Float32Array }> | null = null;
   let resumedFromStep: number | null = null;
 
   const ck = o.checkpointDir;
-  if (ck && existsSync(join(ck, 'state.json'))) {
-    st = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8')) as TrainState;
+  const saved = ck ? readTrainState(ck) : null;
+  if (ck && saved) {
+    st = saved;
     const weights = parseSafetensors(readFileSync(join(ck, 'weights.safetensors')));
     restore(model.variables, new Map([...weights].map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }])));
     const os = parseSafetensors(readFileSync(join(ck, 'optimizer.safetensors')));

@@ -14,7 +14,7 @@ import { ladderPanelsFigure } from '../../lib/report/plots.js';
 import { ladderArms, ladderMarkdown, ladderRows, pairedInterval, rateRows, runLadder } from '../../lib/pretrain/ladder.js';
 import { pretrain } from '../../lib/pretrain/pretrain.js';
 import { RunLockedError } from '../../lib/training/lock.js';
-import { recordPath, type RunRecord } from '../../lib/training/runner.js';
+import { recordPath, type RunRecord } from '../../lib/records/run-record.js';
 import { seededRng } from '../../lib/random.js';
 import { randomDna, tempDir } from '../helpers.js';
 

@@ -5,22 +5,15 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { executedNotebooks } from './executed.js';
 
 const dir = process.argv[2];
 const fail = (msg: string): never => {
   console.error(`smoke check: ${msg}`);
   process.exit(1);
 };
-for (const f of readdirSync(join(dir, 'executed'))) {
-  const nb = JSON.parse(readFileSync(join(dir, 'executed', f), 'utf8')) as { cells: { outputs?: { output_type: string; name?: string; text?: string[] }[] }[] };
-  let printed = '';
-  for (const c of nb.cells) {
-    for (const o of c.outputs ?? []) {
-      const text = (o.text ?? []).join('');
-      printed += text;
-      if (o.output_type === 'error' || /Error:|is not defined|Cannot find/.test(text)) fail(`${f} has an error output: ${text.slice(0, 300)}`);
-    }
-  }
+for (const { file: f, printed, errors } of executedNotebooks(join(dir, 'executed'))) {
+  if (errors.length) fail(`${f} has an error output: ${errors[0]}`);
   if (f.startsWith('01_') && !/expected duration: at most .*\n {2}cnn: /.test(printed)) fail(`${f} does not print the expected duration before training`);
 }
 // notebook 01 trains on smoke.tsv, notebook 05 on a copy named cohn.tsv
