@@ -65,3 +65,10 @@ test('the per-run table and the tokenization example', () => {
   assert.ok(html.indexOf('CNN') < html.indexOf('DNABERT'), 'CNN first, as in Table 2');
   assert.match(tokenizationExample('ATGGAACGTACGTAACC', 6, 3), /\[CLS\]\s+2\nATGGAA\s+501\nTGGAAC\s+\d+\nGGAACG\s+\d+\n\[SEP\]\s+3/);
 });
+
+test("a figure's SVG has the same ids each time it is drawn: plotly's random ids renumbered, references with them", async () => {
+  const { stableIds } = await import('../lib/report/export.js');
+  const drawn = (uid: string) => `<svg><defs id="defs-${uid}"><clipPath id="clip${uid}xy"><rect/></clipPath><pattern id="p${uid}-legend-${uid.slice(0, 3)}"/></defs><g clip-path="url(#clip${uid}xy)" fill="#abcdef"/><path style="fill: url('#p${uid}-legend-${uid.slice(0, 3)}')"/></svg>`;
+  assert.equal(stableIds(drawn('cbfb2c')), stableIds(drawn('12ab17')));
+  assert.equal(stableIds(drawn('cbfb2c')), `<svg><defs id="f0"><clipPath id="f1"><rect/></clipPath><pattern id="f2"/></defs><g clip-path="url(#f1)" fill="#abcdef"/><path style="fill: url('#f2')"/></svg>`);
+});

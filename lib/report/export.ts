@@ -13,6 +13,17 @@ import { plotlyBundle, type Figure } from './plots.js';
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--hide-scrollbars'];
 
+/**
+ * plotly.js names a figure's clip paths and patterns with random ids, so that each drawing of the same
+ * figure differs; these are renumbered in order of appearance (and every reference with them), so the
+ * same figure gives the same file and a committed figure changes only when the figure does.
+ */
+export function stableIds(svg: string): string {
+  const ids = [...new Set([...svg.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]))];
+  const renamed = new Map(ids.map((id, i) => [id, `f${i}`]));
+  return svg.replace(/( id="|#)([A-Za-z][\w-]*)/g, (whole, lead: string, id: string) => (renamed.has(id) ? lead + renamed.get(id)! : whole));
+}
+
 export async function exportFigure(fig: Figure, outBase: string, width = 1100, height = 520): Promise<string> {
   if (!existsSync(CHROMIUM)) return `static export skipped: ${CHROMIUM} not found (Debian package chromium; make setup installs it)`;
   const dir = mkdtempSync(join(tmpdir(), 'dnabert-export-'));
@@ -30,7 +41,7 @@ var s=${spec};Plotly.newPlot('g',s.data,s.layout,{staticPlot:true}).then(functio
     const m = dom.match(/<pre id="out">([\s\S]*?)<\/pre>/);
     if (!m || !m[1].includes('&lt;svg')) return 'static export failed: Chromium did not render the SVG';
     const svg = m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-    writeFileSync(`${outBase}.svg`, svg);
+    writeFileSync(`${outBase}.svg`, stableIds(svg));
     run([`--screenshot=${resolve(`${outBase}.png`)}`, `--window-size=${width},${height}`, `file://${join(dir, 'png.html')}`]);
     return `exported ${outBase}.svg and ${outBase}.png`;
   } catch (e) {
