@@ -1,6 +1,7 @@
 # Fine-Tuning Transformers For Genomic Tasks — TypeScript reproduction.
 #
-#   make reproduce   set up, fetch the genome corpus, then execute the notebooks (PROFILE=quick|paper|smoke; default quick)
+#   make reproduce   set up, fetch the genome corpus, then execute the notebooks (PROFILE=quick|paper|smoke; default quick;
+#                    MAX_HOURS=N: stop before training when a notebook's runs are measured to take longer; default 12)
 #   make html        render the executed notebooks to HTML under results/html/, with the scoring page (make web)
 #   make web         build the browser page that scores DNA with a trained model (results/html/predict/)
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
@@ -49,6 +50,9 @@ GENOME_SHA256 := 01fe793d0b77f91fa9d2edb8b269d9bc480cf71df469dce4be6e45bec25c749
 GENOME_IN_DEB := usr/share/doc/smalt/test/data/hs37chrXtrunc.fa.gz
 PROFILE ?= quick
 export PROFILE
+# The limit on a notebook's expected training hours (lib/training/estimate.ts); empty: 12 h.
+MAX_HOURS ?=
+export MAX_HOURS
 export DNABERT_PROJECT_ROOT := $(CURDIR)
 EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.

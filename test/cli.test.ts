@@ -5,7 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeToyTable } from './helpers.js';
 
@@ -177,5 +177,30 @@ describe('bad input to every command: one error line naming the input and the re
       assert.doesNotMatch(r.stderr, /Cannot read propert|is not a function|undefined|TypeError/);
       assert.doesNotMatch(r.stderr, STACK);
     });
+  }
+});
+
+test('the expected duration: progress before the first timed step ends; above --max-hours, a stop before training with the cost, the machine and the alternatives; the opt-in runs it', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeToyTable(table, 40);
+    const results = join(t.path, 'r');
+    const args = ['--dataset', table, '--model', 'cnn', '--profile', 'smoke', '--seeds', '1', '--results', results];
+    const stopped = await cli('experiment', [...args, '--max-hours', '0.0000001']);
+    assert.equal(stopped.code, 1, stopped.stdout + stopped.stderr);
+    const lines = stopped.stdout.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    assert.equal(at(/^backend /), 0, 'the backend line comes first');
+    assert.ok(at(/^timing cnn: 4 training steps of \d+ sequences, the first to warm up/) > 0, stopped.stdout);
+    assert.ok(at(/^timing cnn: 4 training steps/) < at(/^timing cnn: step 1 of 4, \d+ s$/), 'a line before the first timed step ends');
+    assert.ok(at(/^timing cnn: step 4 of 4/) < at(/^expected duration: at most/));
+    assert.match(stopped.stderr, /^error: the requested runs would take up to .* here, above the limit of 1e-7 h; nothing was trained and no record written\.\nThis machine: \d+ CPU cores, backend \w+ on CPU: .*; no GPU found\.\nInstead: the quick profile .*\n.*make torch.*\n.*Slurm workflow.*\nor run it here anyway with --max-hours \d+ \(MAX_HOURS=\d+ for make reproduce and the notebooks\)\.\n$/);
+    assert.equal(existsSync(join(results, 'runs')), false, 'no record written');
+    const ran = await cli('experiment', [...args, '--max-hours', '100']);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.ok(existsSync(join(results, 'runs', 'toy', 'smoke', 'cnn', 'seed-1.json')));
+  } finally {
+    t.cleanup();
   }
 });

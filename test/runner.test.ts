@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { armOf, runExperiment } from '../lib/training/runner.js';
 import { recordPath, type RunRecord } from '../lib/records/run-record.js';
@@ -156,7 +156,7 @@ test('the expected duration is measured per model with runs left; finished runs 
     for (const seed of [1, 2]) {
       const path = recordPath(o.resultsDir, 'toy', 'smoke', 'dnabert-random', seed);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, JSON.stringify({ status: 'done' }));
+      copyFileSync('test/fixtures/records/run-v1-pretrained-arm.json', path); // any finished record
     }
     const after = await estimateMatrix(o);
     assert.deepEqual([after.models[0].pending, after.totalSeconds], [0, 0]);

@@ -5,6 +5,7 @@
  * end a run sooner, so the figure is an upper bound.
  */
 import { performance } from 'node:perf_hooks';
+import { median } from 'simple-statistics';
 import { resolveProfile, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
 import { PretrainedUnavailableError } from '../checkpoint/hub.js';
@@ -43,12 +44,17 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** Measure each model with pending runs and scale to the profile's work; runs already done cost nothing. */
-export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; pretrained?: string; timedSteps?: number }): Promise<MatrixEstimate> {
+/**
+ * Measure each model with pending runs and scale to the profile's work; runs already done cost nothing.
+ * `progress` gets a line before each model's first step and after every timed step (a BERT-base step
+ * at the authors' batch takes most of a minute on a laptop CPU).
+ */
+export async function estimateMatrix(o: { dataset: string; profile: string; seeds: number[]; models: readonly ModelName[]; resultsDir: string; pretrained?: string; timedSteps?: number; progress?: (line: string) => void }): Promise<MatrixEstimate> {
   await activeBackend(); // time on the backend the runs will use
   const key = datasetKey(o.dataset);
   const p = resolveProfile(o.profile, key);
-  const timed = o.timedSteps ?? 2;
+  const timed = o.timedSteps ?? 3;
+  const say = o.progress ?? (() => {});
   const out: ModelEstimate[] = [];
   for (const model of o.models) {
     const pretrained = model === 'dnabert-pretrained' ? o.pretrained : undefined;
@@ -69,13 +75,26 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
     }
     const { adapter, config } = built;
     try {
+      // a first step to warm up (allocation, kernel set-up), then steps that cover `timed` micro-batches: for
+      // the authors' 12 × 4 one step after the warm-up (each step takes most of a minute on a laptop CPU)
       const opts = { ...trainOptions(model, p, seed), validation: false, quiet: true, maxEpochs: 1 };
+      const total = 1 + Math.ceil(timed / config.gradAccum);
       const batchRows = config.batchSize * config.gradAccum;
-      const sample = rows(adapter, subset(data.train, Array.from({ length: Math.min(data.train.seqs.length, batchRows * (timed + 1)) }, (_, i) => i)));
-      // one step to warm up (allocation, kernel set-up), then `timed` steps
-      const warm = await seconds(() => train(adapter, firstRows(sample, batchRows), null, { ...opts, maxSteps: 1 }));
-      const all = await seconds(() => train(adapter, sample, null, { ...opts, maxSteps: timed + 1 }));
-      const perStep = Math.max(all - warm, 0) / timed;
+      const sample = rows(adapter, subset(data.train, Array.from({ length: Math.min(data.train.seqs.length, batchRows * total) }, (_, i) => i)));
+      say(`timing ${model}: ${total} training steps of ${batchRows} sequences, the first to warm up, then one evaluation batch`);
+      const t0 = performance.now();
+      const ends: number[] = [];
+      await train(adapter, sample, null, {
+        ...opts,
+        maxSteps: total,
+        onStep: (step) => {
+          ends.push(performance.now());
+          say(`timing ${model}: step ${step} of ${total}, ${((ends[ends.length - 1] - t0) / 1000).toFixed(0)} s`);
+        },
+      });
+      // the median step after the first (a second short step can still be warming up)
+      const durations = ends.slice(1).map((end, i) => (end - ends[i]) / 1000);
+      const perStep = durations.length ? median(durations) : (performance.now() - t0) / 1000;
       const evalRows = firstRows(sample, config.batchSize * 2);
       const perSeq = (await seconds(() => predictRows(adapter, evalRows, config.batchSize * 2))) / evalRows.enc.n;
 
@@ -89,6 +108,34 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
     }
   }
   return { models: out, totalSeconds: out.reduce((a, m) => a + m.pending * (m.secondsPerRun ?? 0), 0) };
+}
+
+/** The limit on the requested runs' expected hours: `--max-hours`, else MAX_HOURS, else 12. */
+export const DEFAULT_MAX_HOURS = 12;
+
+export function maxHours(option?: number): number {
+  if (option !== undefined) return option;
+  const env = process.env.MAX_HOURS;
+  if (env === undefined || env.trim() === '') return DEFAULT_MAX_HOURS;
+  const h = Number(env);
+  if (!(h > 0)) throw new Error(`MAX_HOURS=${env}: give a number of hours above 0 (the limit on the expected duration of the requested runs)`);
+  return h;
+}
+
+/**
+ * Null where the estimate is within `hours`; else what it costs here, what this machine is and what to
+ * do instead, for a stop before any training.
+ */
+export function overBudget(e: MatrixEstimate, hours: number, machine: { backend: string; device: string; cores: number; gpu: boolean }): string | null {
+  if (e.totalSeconds <= hours * 3600) return null;
+  return [
+    `the requested runs would take up to ${duration(e.totalSeconds)} here, above the limit of ${hours} h; nothing was trained and no record written.`,
+    `This machine: ${machine.cores} CPU cores, backend ${machine.backend} on ${machine.device}${machine.gpu ? '' : '; no GPU found'}.`,
+    'Instead: the quick profile (--profile quick; make reproduce), which is sized for a CPU;',
+    'the torch backend on a CUDA GPU (make torch, then DNABERT_BACKEND=torch; environment.md);',
+    'the Slurm workflow on a cluster (workflow/README.md), whose jobs take their time limit as this limit;',
+    `or run it here anyway with --max-hours ${Math.ceil(e.totalSeconds / 3600) + 1} (MAX_HOURS=${Math.ceil(e.totalSeconds / 3600) + 1} for make reproduce and the notebooks).`,
+  ].join('\n');
 }
 
 function duration(s: number): string {

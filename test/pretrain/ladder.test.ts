@@ -55,11 +55,11 @@ test('each arm at the rate of its own lowest seed-1 validation loss; Δ paired b
     const run = join(t.path, 'pre', 'genome');
     // one snapshot arm: its record as the pretraining writes it (the fields the ladder reads)
     mkdirSync(join(t.path, 'pre', 'genome-step75'), { recursive: true });
-    writeFileSync(join(t.path, 'pre', 'genome-step75', 'pretraining.json'), JSON.stringify({ training: { steps: 75 }, config: { batchSize: 16, gradAccum: 1, maxLen: 248 }, final: { validLoss: 7.5, maskedAccuracy: 0.1 } }));
+    writeFileSync(join(t.path, 'pre', 'genome-step75', 'pretraining.json'), JSON.stringify({ schema: 2, status: 'done', corpus: {}, seed: 1, training: { steps: 75 }, config: { name: 'ladder', steps: 4800, schedule: 'inverse-sqrt', snapshotSteps: [75], batchSize: 16, gradAccum: 1, maxLen: 248 }, final: { validLoss: 7.5, maskedAccuracy: 0.1 } }));
     const write = (profile: string, arm: string, seed: number, validLoss: number, f1: number, auroc: number) => {
       const p = recordPath(results, 'toy', profile, arm, seed);
       mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, JSON.stringify({ status: 'done', dataset: 'toy', arm, seed, profile, training: { bestValidLoss: validLoss }, test: { f1, auroc } }));
+      writeFileSync(p, JSON.stringify({ schema: 2, status: 'done', dataset: 'toy', model: arm.split('.')[0], arm, seed, profile, warnings: [], data: {}, training: { bestValidLoss: validLoss }, test: { f1, auroc } }));
     };
     // random weights: 3e-4 has the lowest validation loss at seed 1, though 1e-3 has the higher F1
     write(ladderProfile(800, 1e-4), 'dnabert-random', 1, 0.60, 0.70, 0.80);
