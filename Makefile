@@ -2,7 +2,7 @@
 #
 #   make reproduce   set up, fetch the genome corpus, then execute the notebooks (PROFILE=quick|paper|smoke; default quick;
 #                    MAX_HOURS=N: stop before training when a notebook's runs are measured to take longer; default 12)
-#   make html        render the executed notebooks to HTML under results/html/, with the scoring page (make web)
+#   make html        render the executed notebooks to a portable supplement, results/html/index.html, with the scoring page (make web)
 #   make web         build the browser page that scores DNA with a trained model (results/html/predict/)
 #   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
 #   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
@@ -175,8 +175,10 @@ html: setup
 	@ls $(EXECUTED)/*.ipynb >/dev/null 2>&1 || { echo "make html: no executed notebooks in $(EXECUTED)/; run make reproduce first"; exit 1; }
 	$(JUPYTER) nbconvert --log-level=WARN --to html --output-dir results/html $(EXECUTED)/*.ipynb
 	@$(MAKE) --no-print-directory web
+	node --import tsx web/supplement.ts --dir results/html --results results --profile $(PROFILE)
+	node --import tsx web/check-supplement.ts results/html
 	node --import tsx web/check.ts $(WEB)
-	@echo "rendered: results/html/ (the scoring page: results/html/predict/; serve it with node --import tsx web/serve.ts)"
+	@echo "rendered: results/html/index.html, $$(du -sh results/html | cut -f1) in all; it opens offline from a copy anywhere (the scoring page, results/html/predict/, fetches its models: serve the folder with node --import tsx web/serve.ts results/html)"
 
 # The scoring page, with the quick profile's saved CNN and small BERT (seed 1) of each bundled dataset
 # where they exist, named <dataset>-<model> (the dataset without its .test-split suffix).

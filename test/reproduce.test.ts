@@ -77,6 +77,11 @@ test('a fresh clone: make reproduce passes, leaves git status clean, a second ru
     const pages = readdirSync(join(repo, 'results/html')).filter((f) => f.endsWith('.html'));
     for (const n of notebooks) assert.ok(pages.includes(n.file.replace(/\.ipynb$/, '.html')), `no page for ${n.file}`);
     assert.ok(existsSync(join(repo, 'results/html/predict/index.html')), 'the scoring page');
+    assert.ok(existsSync(join(repo, 'results/html/index.html')), 'the index');
+    const size = html.out.match(/supplement checked from a copy opened from disk: .*; the folder is ([\d.]+) MiB/);
+    assert.ok(size, `make html did not check the supplement:\n${html.out.slice(-2000)}`);
+    assert.ok(Number(size[1]) < 15, `the supplement is ${size[1]} MiB; the goal is under 15`);
+    console.log(size[0]);
     console.log(`fresh clone: make reproduce ${first.out.match(/executed notebooks: .*/)?.[0] ?? ''}; ${pages.length} pages rendered`);
   } finally {
     t.cleanup();

@@ -7,7 +7,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type Plugin } from 'esbuild';
 import { projectRequire } from '../lib/resolve.js';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { command, collect, examples, run } from '../lib/cli/command.js';
@@ -55,6 +55,9 @@ export function exampleFasta(n = 5): string {
   return out.join('\n') + '\n';
 }
 
+/** The page's plotly.js, minified; the supplement's pages load it from the page's folder. */
+export const PLOTLY_FILE = 'plotly.min.js';
+
 export async function buildPage(out: string, models: WebModel[] = []): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -71,7 +74,8 @@ export async function buildPage(out: string, models: WebModel[] = []): Promise<v
     plugins: [nativeStandIn],
   });
   copyFileSync(join(HERE, 'predict', 'index.html'), join(out, 'index.html'));
-  copyFileSync(projectRequire.resolve('plotly.js-dist'), join(out, 'plotly.js'));
+  // minified once here (10.8 MB → about 4.6 MB); the rendered notebook pages beside this folder load it too
+  writeFileAtomic(join(out, PLOTLY_FILE), (await transform(readFileSync(projectRequire.resolve('plotly.js-dist'), 'utf8'), { minify: true, legalComments: 'eof' })).code);
   const wasmDir = join(dirname(projectRequire.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'dist');
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) copyFileSync(join(wasmDir, f), join(out, f));
   const index: { name: string; path: string; files: string[] }[] = [];
