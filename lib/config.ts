@@ -7,8 +7,11 @@
  * follows the code and the comment says so.
  */
 import type { CnnLoss } from './models/cnn.js';
-import type { Schedule } from './training/optim.js';
 import { datasetFor } from './data/registry.js';
+
+/** Learning-rate schedules by name (lib/training/optim.ts): `linear-decay` needs the run's last step; the others do not. */
+export const SCHEDULES = ['linear-decay', 'constant', 'inverse-sqrt'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
 
 export const MODELS = ['cnn', 'dnabert-random', 'dnabert-pretrained'] as const;
 export type ModelName = (typeof MODELS)[number];

@@ -14,7 +14,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
-import { progress } from './training/progress.js';
+import { progress } from './progress.js';
 import { fileSha256 } from './data/readers.js';
 import { findProjectRoot } from './paths.js';
 import { join } from 'node:path';

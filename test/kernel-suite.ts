@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../lib/models/ops.js';
-import type { ConvLayer } from '../lib/models/ops.js';
+import type { ConvLayer, EncoderLayerWeights } from '../lib/models/layers.js';
 import { AdamW } from '../lib/training/optim.js';
 import { seededRng, shuffleInPlace } from '../lib/random.js';
 
@@ -403,7 +403,7 @@ export function encoderLayerShapes(H: number, F: number): number[][] {
 }
 
 /** 16 tensors (query W, b; key; value; attention output; its norm γ, β; intermediate; output; its norm) as an encoder layer's weights. */
-export function encoderLayerWeights(t: tf.Tensor[]): ops.EncoderLayerWeights {
+export function encoderLayerWeights(t: tf.Tensor[]): EncoderLayerWeights {
   const d = (i: number) => ({ w: t[i] as tf.Tensor2D, b: t[i + 1] as tf.Tensor1D });
   const n = (i: number) => ({ gamma: t[i] as tf.Tensor1D, beta: t[i + 1] as tf.Tensor1D });
   return { query: d(0), key: d(2), value: d(4), attentionOutput: d(6), attentionNorm: n(8), intermediate: d(10), output: d(12), outputNorm: n(14) };

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, clipByGlobalNorm, decaysWeight, linearWarmupDecay, scheduledLr, stepIndependent } from '../lib/training/optim.js';
+import { AdamW, clipByGlobalNorm, linearWarmupDecay, scheduledLr, stepIndependent } from '../lib/training/optim.js';
+import { decaysWeight } from '../lib/models/adapters.js';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -1,7 +1,7 @@
 /** Progress lines off a terminal: one per 10 %, and after a resume the time left counts only the work done in this process. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { progress } from '../lib/training/progress.js';
+import { progress } from '../lib/progress.js';
 
 function sink(): { stream: NodeJS.WriteStream; lines: string[] } {
   const lines: string[] = [];

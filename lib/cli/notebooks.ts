@@ -50,7 +50,7 @@ function datasetNotebook(order: number, name: string): string {
   const bundled = bundledFor(name);
   const offline = bundled
     ? `Without the official dataset (offline, say), this notebook trains on real DNA shipped with the
-project: the bundled ${bundled.what} (\`${bundled.path}\`), split into a seeded, stratified
+project, ${bundled.what} (\`${bundled.path}\`), split into a seeded, stratified
 train/test holdout. Its results are filed as \`${datasetKey(bundled.path)}\`, and every record and
 Table 2 name the data and its checksum: they are not the paper's official-split numbers.`
     : `Without the official dataset (offline, say), this notebook says so and trains nothing.`;
@@ -163,11 +163,11 @@ data, with its checksum); the paper's numbers are shown beside it for orientatio
 const PROFILE = process.env.PROFILE ?? 'quick';
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
-import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel } from './lib/report/aggregate.js';
+import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel, compareArms } from './lib/report/aggregate.js';
 import { pretrainingStudy, resolveProfile } from './lib/config.js';
 import { datasetFor, PAPER_DATASETS } from './lib/data/registry.js';
 import { table2Html, frameHtml } from './lib/report/tables.js';
-import { plotlyLoaderHtml, figureHtml, table2Figure } from './lib/report/plots.js';
+import { plotlyLoaderHtml, figureHtml, table2Figure, armComparisonFigure } from './lib/report/plots.js';
 import { exportFigure } from './lib/report/export.js';
 import { DataFrame } from 'danfojs-node';
 import { writeFileAtomic } from './lib/atomic.js';
@@ -205,15 +205,23 @@ if (gain.length) tslab.display.html(frameHtml(new DataFrame(gain)));`),
     md(`## The pretraining study (notebook 07)
 
 Pretrained on this project's own corpora and fine-tuned against random weights with one profile (for
-\`quick\`: \`lowdata\`, 800 labelled sequences). Its Table 2 rows, and their files beside this profile's.`),
+\`quick\`: \`lowdata\`, 800 labelled sequences). Its arms compare with each other only: the paper's numbers
+are for full training sets, and the study trains no CNN. Its Table 2 files lie beside this profile's.`),
     code(`const studyProfile = pretrainingStudy(PROFILE).finetune;
 const studyRecords = studyProfile === PROFILE ? [] : readRecords(RESULTS, studyProfile);
 if (studyProfile === PROFILE) tslab.display.markdown(\`Profile \${PROFILE} fine-tunes its pretraining study with the same profile: its arms are in Table 2 above.\`);
 else if (!studyRecords.length) tslab.display.markdown(\`No runs of profile \${studyProfile} yet (notebook 07 makes them).\`);
 else {
   const studyCells = table2(studyRecords, seeds);
-  tslab.display.html(table2Html(studyCells, seeds));
-  tslab.display.html(figureHtml(table2Figure(studyCells), 420));
+  tslab.display.markdown(\`Dataset: \${[...new Set(studyRecords.map((r) => r.dataset))].join(', ')}\`);
+  tslab.display.html(frameHtml(new DataFrame(compareArms(studyRecords).map((c) => ({
+    arm: armLabel(c.arm),
+    runs: c.f1.n,
+    'F1 %': formatStat(c.f1),
+    'Δ vs random': c.arm === 'dnabert-random' ? '' : c.delta.toFixed(1),
+    'beyond std': c.arm === 'dnabert-random' ? '' : c.beyondStd ? 'yes' : 'no',
+  })))));
+  tslab.display.html(figureHtml(armComparisonFigure(\`Test F1, \${studyProfile} fine-tuning — random weights against pretrained\`, studyRecords), 400));
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.md\`, table2Markdown(studyCells, seeds));
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.csv\`, table2Csv(studyCells));
 }`),

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertClassifier, BertMaskedLM } from './dnabert.js';
 import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
 import { tokenizeBatch } from './tokenizer.js';
-import { decaysWeight } from '../training/optim.js';
 
 /**
  * Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. Rows too
@@ -165,4 +164,9 @@ export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
     checkpoint: { kind: 'cnn', model },
     dispose: () => model.dispose(),
   };
+}
+
+/** Hugging Face Trainer's rule for AdamW's weight decay: none for biases and LayerNorm weights. */
+export function decaysWeight(name: string): boolean {
+  return !/(^|\.)bias$/.test(name) && !/LayerNorm\.(weight|bias)$/.test(name) && !/(^|\.)norm\d*\.(weight|bias)$/.test(name);
 }

@@ -18,7 +18,8 @@
  * nudging the initial running statistics; ours start at 0 / 1.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { convStack, linear, sigmoidCrossEntropy, softmaxCrossEntropy, type ConvLayer } from './ops.js';
+import { convStack, linear, sigmoidCrossEntropy, softmaxCrossEntropy } from './ops.js';
+import type { ConvLayer } from './layers.js';
 
 /** Letter vocabulary: ids of the special tokens and bases. */
 export const CNN_VOCAB = ['<unk>', '<bos>', '<eos>', 'A', 'C', 'G', 'T', 'N', '<pad>'] as const;

@@ -16,7 +16,8 @@
  * [out, in] — and converted when checkpoints are read or written (lib/checkpoint/hf.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dropout, embedding, encoderLayer, gelu, layerNorm, linear, softmaxCrossEntropy, type Dense, type EncoderLayerWeights, type Norm } from './ops.js';
+import { dropout, embedding, encoderLayer, gelu, layerNorm, linear, softmaxCrossEntropy } from './ops.js';
+import type { Dense, EncoderLayerWeights, Norm } from './layers.js';
 
 /** The fields of a Hugging Face BERT `config.json` that define the model. */
 export interface BertConfig {

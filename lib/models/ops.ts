@@ -11,59 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as nativeOps from '../native/ops.js';
 import * as torchOps from '../torch/ops.js';
 import { updateRunningStats, type BatchNormState } from './batch-norm.js';
+import type { ConvLayer, Dense, EncoderLayerSeeds, EncoderLayerWeights, FusedKernels, Norm } from './layers.js';
 
 export type { BatchNormState } from './batch-norm.js';
-
-/** What a backend's fused kernels provide (a null result: that case is composed from ordinary ops). */
-export interface FusedKernels {
-  linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D;
-  /** Optional: `linear2d` over any leading axes in one call (no reshapes around it). */
-  linear?(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor;
-  layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor;
-  gelu(x: tf.Tensor): tf.Tensor;
-  maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: tf.Tensor): tf.Tensor | null;
-  dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor;
-  selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, rate: number, seed?: number): tf.Tensor3D | null;
-  embeddingRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor;
-  conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
-  embeddingConv1d(ids: tf.Tensor2D, table: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, kernel: number): tf.Tensor3D;
-  maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D;
-  batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
-  /** Optional: the mean losses (see `softmaxCrossEntropy`, `sigmoidCrossEntropy`) as one call each way. */
-  softmaxCrossEntropy?(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
-  sigmoidCrossEntropy?(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
-  /** Optional: the CNN's whole stack of blocks and its flatten (see `convStack`) as one call forward and one back. */
-  convStack?(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor2D;
-  /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back. */
-  encoderLayer?(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D;
-}
-
-/** A dense layer's weight [in, out] and bias [out]. */
-export interface Dense {
-  w: tf.Tensor2D;
-  b: tf.Tensor1D;
-}
-
-/** A layer norm's scale and shift. */
-export interface Norm {
-  gamma: tf.Tensor1D;
-  beta: tf.Tensor1D;
-}
-
-/** The parameters of one BERT encoder layer (Hugging Face's BertLayer). */
-export interface EncoderLayerWeights {
-  query: Dense;
-  key: Dense;
-  value: Dense;
-  attentionOutput: Dense;
-  attentionNorm: Norm;
-  intermediate: Dense;
-  output: Dense;
-  outputNorm: Norm;
-}
-
-/** The seeds of an encoder layer's three dropout sites: attention probabilities, attention output, FFN output. */
-export type EncoderLayerSeeds = [number | undefined, number | undefined, number | undefined];
 
 const FUSED: Record<string, FusedKernels> = { native: nativeOps, torch: torchOps };
 
@@ -303,12 +253,6 @@ export function convBlock(input: ConvBlockInput, w: tf.Tensor2D, b: tf.Tensor1D,
 }
 
 /** One CNN block's parameters: the convolution's weight [K·C, O] and bias [O], and its batch norm. */
-export interface ConvLayer {
-  w: tf.Tensor2D;
-  b: tf.Tensor1D;
-  bn: BatchNormState;
-}
-
 /**
  * The CNN's feature extractor: token ids [B, L] → embedding rows of `table` → one `convBlock` per layer →
  * PyTorch's Flatten of the channels-first result (channel-major) → [B, C·L']. Where the backend has it

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
 import { updateRunningStats } from '../models/batch-norm.js';
-import type { ConvLayer, EncoderLayerSeeds, EncoderLayerWeights } from '../models/ops.js';
+import type { ConvLayer, EncoderLayerSeeds, EncoderLayerWeights } from '../models/layers.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 

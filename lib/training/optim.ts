@@ -10,6 +10,7 @@
  *   whatever its length, warmup then constant or inverse square root (schedules that ignore the last step).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Schedule } from '../config.js';
 import { usesNativeKernels } from '../models/ops.js';
 import { adamwInPlace } from '../native/ops.js';
 import { adamwAll } from '../torch/ops.js';
@@ -20,9 +21,6 @@ export function linearWarmupDecay(step: number, peak: number, warmup: number, to
   return peak * Math.max(0, (total - step) / Math.max(1, total - warmup));
 }
 
-/** Learning-rate schedules by name: `linear-decay` (above) needs the run's last step; the others do not. */
-export const SCHEDULES = ['linear-decay', 'constant', 'inverse-sqrt'] as const;
-export type Schedule = (typeof SCHEDULES)[number];
 
 /**
  * The rate after `step` steps under `schedule`: linear warmup to `peak` over `warmup` steps, then
@@ -38,11 +36,6 @@ export function scheduledLr(schedule: Schedule, step: number, peak: number, warm
 /** Whether a run under `schedule` can be stopped early or continued and still be one run. */
 export function stepIndependent(schedule: Schedule): boolean {
   return schedule !== 'linear-decay';
-}
-
-/** Hugging Face Trainer's rule: no weight decay for biases and LayerNorm weights. */
-export function decaysWeight(name: string): boolean {
-  return !/(^|\.)bias$/.test(name) && !/LayerNorm\.(weight|bias)$/.test(name) && !/(^|\.)norm\d*\.(weight|bias)$/.test(name);
 }
 
 export interface AdamWOptions {

@@ -21,7 +21,7 @@ import { AdamW, type AdamWOptions } from './optim.js';
 import { accumulateAll } from '../torch/ops.js';
 import { permutation } from '../random.js';
 import { parseSafetensors, serializeSafetensors } from '../checkpoint/safetensors.js';
-import { progress } from './progress.js';
+import { progress } from '../progress.js';
 import { InterruptedError, stopRequest } from './stop.js';
 import { writeDirAtomic, writeFileAtomic } from '../atomic.js';
 import { readTrainState, TRAIN_STATE_SCHEMA, type TrainResult, type TrainState } from '../records/train-state.js';
