@@ -28,6 +28,15 @@ export interface DataConfig {
   maxTrain: number | null;
   maxValid: number | null;
   maxTest: number | null;
+  /**
+   * A sequence longer than the model's input: 'truncate' keeps its first bases, as the authors' code did
+   * (tokenizer truncation; the record and Table 2 say how much was cut), 'windows' uses all of it:
+   * windows of the model's length, each with the sequence's label in training, their probabilities
+   * averaged per sequence in evaluation (lib/data/windows.ts).
+   */
+  long: 'truncate' | 'windows';
+  /** The windows' stride in bp; null: half a window. */
+  windowStride: number | null;
 }
 
 export interface EngineConfig {
@@ -95,7 +104,7 @@ const PAPER: Profile = {
   name: 'paper',
   description: "the authors' recipe (run.py / training.py) on full data, 5 seeds",
   seeds: [1, 2, 3, 4, 5],
-  data: { validFraction: 0.2, stratifiedValid: false, holdoutTestFraction: 0.3, holdoutSeed: 0, maxTrain: null, maxValid: null, maxTest: null },
+  data: { validFraction: 0.2, stratifiedValid: false, holdoutTestFraction: 0.3, holdoutSeed: 0, maxTrain: null, maxValid: null, maxTest: null, long: 'truncate', windowStride: null },
   dnabert: {
     architecture: {},
     k: 6,
@@ -199,7 +208,8 @@ const DATASET_OVERRIDES: Record<string, Record<string, ProfileOverride>> = {
   },
 };
 
-const PROFILE_OVERRIDES: Record<string, { description: string; override: ProfileOverride }> = {
+/** A profile: its description, its overrides of the paper's recipe, and whose per-dataset refinements it takes (default: its own). */
+const PROFILE_OVERRIDES: Record<string, { description: string; override: ProfileOverride; datasetsAs?: string }> = {
   paper: { description: PAPER.description, override: {} },
   quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for one epoch, ≤ 6,000 training sequences', override: QUICK },
   smoke: { description: 'seconds: tiny models and data, for tests and the notebook smoke run', override: SMOKE },
@@ -227,6 +237,18 @@ for (const size of LADDER_SIZES) {
     };
   }
 }
+/**
+ * Each main profile with windows for sequences longer than the model (`data.long`): `quick-windows` and
+ * so on, filed apart from the truncating runs they are compared with.
+ */
+for (const base of ['paper', 'quick', 'smoke']) {
+  const { description, override } = PROFILE_OVERRIDES[base];
+  PROFILE_OVERRIDES[`${base}-windows`] = {
+    description: `${description}; sequences longer than the model as windows of its length, averaged per sequence in evaluation`,
+    override: { ...override, data: { ...override.data, long: 'windows' } },
+    datasetsAs: base,
+  };
+}
 export const PROFILES = Object.keys(PROFILE_OVERRIDES);
 
 /** Apply `over` onto `base`, rejecting keys `base` does not have (with the dotted path). */
@@ -252,7 +274,7 @@ export function resolveProfile(name: string, dataset?: string, extra?: ProfileOv
   if (!entry) throw new Error(`Unknown profile '${name}'. Profiles: ${PROFILES.join(', ')}.`);
   let p = merge(PAPER, entry.override, name);
   const registryName = dataset ? datasetFor(dataset)?.name : undefined;
-  const ds = registryName ? DATASET_OVERRIDES[registryName]?.[name] : undefined;
+  const ds = registryName ? DATASET_OVERRIDES[registryName]?.[entry.datasetsAs ?? name] : undefined;
   if (ds) p = merge(p, ds, `${name}[${registryName}]`);
   if (extra) p = merge(p, extra, 'override');
   return { ...p, name, description: entry.description };
@@ -413,7 +435,8 @@ const STUDIES: Record<string, PretrainingStudy> = {
 };
 
 export function pretrainingStudy(profile: string): PretrainingStudy {
-  const s = STUDIES[profile];
+  // a variant (quick-windows) has its base's study: the pretraining comparison is the same
+  const s = STUDIES[profile] ?? STUDIES[PROFILE_OVERRIDES[profile]?.datasetsAs ?? ''];
   if (!s) throw new Error(`no pretraining study for profile '${profile}'; profiles with one: ${Object.keys(STUDIES).join(', ')}`);
   return s;
 }

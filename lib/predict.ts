@@ -15,6 +15,7 @@
  * No Node APIs: `npm run predict` (lib/cli/predict.ts) and the browser page (web/predict/) share it,
  * down to the columns of the output.
  */
+import { windowStarts } from './data/windows.js';
 import { SequenceError } from './data/dna.js';
 import { bertAdapter, cnnAdapter, disposeBatch, makeBatch, type ModelAdapter } from './models/adapters.js';
 import { bertClassifierFromFiles, type TorchReader } from './checkpoint/bert.js';
@@ -40,16 +41,6 @@ export function encodeForPrediction(seq: string, where: string): Uint8Array {
     out[i] = b;
   }
   return out;
-}
-
-/** Window starts (0-based) covering a record of `length` bp. */
-export function windowStarts(length: number, window: number, stride: number): number[] {
-  if (!(window > 0 && stride > 0)) throw new Error(`window (${window}) and stride (${stride}) must be positive`);
-  if (length <= window) return [0];
-  const starts: number[] = [];
-  for (let s = 0; s + window < length; s += stride) starts.push(s);
-  starts.push(length - window);
-  return starts;
 }
 
 export interface WindowScore {
@@ -180,7 +171,8 @@ export async function loadPredictor(files: ModelFiles, o: { maxLen?: number; rea
   const names = (n: number) => Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `class_${i}`);
   if (isCnnModel(files)) {
     const model = cnnFromFiles(files);
-    return { adapter: cnnAdapter(model, 'bce-logits'), classes: names(model.config.numClasses), window: model.config.inputLen - 2, what: `CNN from ${files.where}` };
+    const adapter = cnnAdapter(model, 'bce-logits');
+    return { adapter, classes: names(model.config.numClasses), window: adapter.window, what: `CNN from ${files.where}` };
   }
   const { model, report } = await bertClassifierFromFiles(files, {}, o.readTorch);
   if (report.freshlyInitialised.length) {
@@ -188,10 +180,11 @@ export async function loadPredictor(files: ModelFiles, o: { maxLen?: number; rea
     throw new Error(`${report.weightsFile} has no classifier weights (${report.freshlyInitialised.join(', ')}): it is a pretrained, not a fine-tuned, model`);
   }
   const positions = Math.min(o.maxLen ?? model.config.max_position_embeddings, model.config.max_position_embeddings);
+  const adapter = bertAdapter(model, { k: report.k, maxLen: positions, attendToPadding: false });
   return {
-    adapter: bertAdapter(model, { k: report.k, maxLen: positions, attendToPadding: false }),
+    adapter,
     classes: names(model.config.num_labels),
-    window: positions - 2 + report.k - 1,
+    window: adapter.window,
     what: `DNABERT (${report.k}-mers, ${positions} positions) from ${files.where}`,
   };
 }

@@ -42,7 +42,12 @@ test('run records of every committed shape upgrade to the current version', () =
 
   const last = readRecord(fixture('run-v1-pretrained-arm.json'))!;
   const raw = JSON.parse(readFileSync(fixture('run-v1-pretrained-arm.json'), 'utf8')) as RunRecord;
-  assert.deepEqual({ ...last, schema: 1 }, raw, 'the last version-1 shape needs nothing but the version');
+  assert.deepEqual({ ...last, schema: 1, dataConfig: raw.dataConfig }, raw, 'the last version-1 shape needs nothing but the version and the long-sequence setting');
+  assert.deepEqual(last.dataConfig, { ...raw.dataConfig, long: 'truncate', windowStride: null }, 'runs before windows truncated');
+
+  const v2 = readRecord(fixture('run-v2-not-run.json'))!;
+  assert.equal(v2.schema, RUN_RECORD_SCHEMA);
+  assert.deepEqual([v2.dataConfig.long, v2.dataConfig.windowStride], ['truncate', null]);
 });
 
 test('pretraining records without a schedule ran linear decay and took no snapshots', () => {
@@ -83,7 +88,7 @@ test('a damaged, incomplete or newer file: one line naming the file, the problem
   const cases: [string, string, RegExp][] = [
     ['truncated', text.slice(0, 300), /^x\.json: this run record cannot be read: it is not readable JSON \(.*; 300 bytes\): truncated or damaged\. Restore it \(git checkout -- <file>, for a committed record\) or delete it: the next npm run experiment or make reproduce runs that seed again$/],
     ['empty', '', /^x\.json: this run record cannot be read: the file is empty\. Restore it/],
-    ['newer', JSON.stringify({ ...JSON.parse(text), schema: 9 }), /^x\.json: this run record is schema 9, written by newer code; this code reads schema 1 to 2\. Update the code \(git pull\)/],
+    ['newer', JSON.stringify({ ...JSON.parse(text), schema: 9 }), new RegExp(`^x\\.json: this run record is schema 9, written by newer code; this code reads schema 1 to ${RUN_RECORD_SCHEMA}\\. Update the code \\(git pull\\)`)],
     ['no version', JSON.stringify({ ...JSON.parse(text), schema: undefined }), /^x\.json: this run record has no 'schema' version, which this code does not know\./],
     ['incomplete', JSON.stringify({ ...JSON.parse(text), seed: undefined, test: undefined }), /^x\.json: this run record \(schema 1\) is incomplete: missing seed \(number\), test \(object\)\./],
     ['not an object', '[1, 2]', /^x\.json: this run record is not a JSON object\./],

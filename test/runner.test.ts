@@ -168,7 +168,7 @@ test('the expected duration is measured per model with runs left; finished runs 
 
 test('aggregation: mean ± sample std over seeds, paper values beside, missing runs shown', () => {
   const rec = (model: RunRecord['model'], seed: number, f1: number | null): RunRecord => ({
-    schema: 2, status: f1 === null ? 'not-run' : 'done', reason: f1 === null ? 'weights unavailable' : undefined,
+    schema: 3, status: f1 === null ? 'not-run' : 'done', reason: f1 === null ? 'weights unavailable' : undefined,
     dataset: 'human_nontata_promoters', model, arm: model, seed, profile: 'quick', config: null, dataConfig: resolveProfile('quick').data,
     backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20',
     startedAt: '', finishedAt: '', warnings: [],
@@ -195,7 +195,7 @@ test('aggregation: mean ± sample std over seeds, paper values beside, missing r
 
 test('arms: each pretrained checkpoint is a column of its own, compared against random weights', () => {
   const rec = (model: RunRecord['model'], arm: string, seed: number, f1: number): RunRecord => ({
-    schema: 2, status: 'done', dataset: 'human_nontata_promoters', model, arm, seed, profile: 'lowdata', config: null, dataConfig: resolveProfile('quick').data,
+    schema: 3, status: 'done', dataset: 'human_nontata_promoters', model, arm, seed, profile: 'lowdata', config: null, dataConfig: resolveProfile('quick').data,
     backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
     test: { n: 10, f1, accuracy: f1, precision: 0, recall: 0, mcc: 0, auroc: 0, softF1: 0, confusion: { tn: 0, fp: 0, fn: 0, tp: 0 }, matrix: [[0, 0], [0, 0]], singleClassPrediction: null },
     training: { steps: 1, epochs: 1, bestStep: 1, bestValidLoss: 1, stoppedEarly: false, history: [], resumedFromStep: null, seconds: 10 },

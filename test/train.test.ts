@@ -91,6 +91,7 @@ function scripted(curve: number[]): ModelAdapter & { evals: number } {
     checkpoint: null,
     describe: () => 'scripted',
     dispose: () => w.dispose(),
+    window: 1,
   };
   return self;
 }

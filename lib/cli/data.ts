@@ -4,6 +4,7 @@
  * `npm run data -- download <name> [--root DIR] [--force]` fetch a dataset into the cache
  * `npm run data -- key <dataset…>`                         the name each dataset's results are filed under
  */
+import { describeLengths, lengthReport } from '../data/windows.js';
 import { DATASETS, expectedTotal } from '../data/registry.js';
 import { datasetKey, loadDataset } from '../data/load.js';
 import { classStats, formatClassStats } from '../data/stats.js';
@@ -32,19 +33,25 @@ examples(
   ['npm run data -- list'],
 );
 
+/** DNABERT's 512 positions of 6-mers ([CLS] and [SEP] aside): the longest sequence it takes whole. */
+const DNABERT_WINDOW = 512 - 2 + 6 - 1;
+
 examples(
   cmd.command('info')
     .description('classes, counts per split and class, length and GC statistics of a dataset or table')
     .argument('<dataset>', 'registry name, dataset folder, or labelled table (.tsv/.csv[.gz])')
     .option('--test-fraction <f>', 'held-out test fraction when the dataset is a single table', fraction, 0.3)
     .option('--seed <n>', 'seed of that holdout', integer(0), 0)
-    .action((target: string, o: { testFraction: number; seed: number }) => {
+    .option('--window <bp>', "the longest sequence a model takes whole: what it would keep of each split (DNABERT's 512 positions of 6-mers: 515 bp)", integer(1), DNABERT_WINDOW)
+    .action((target: string, o: { testFraction: number; seed: number; window: number }) => {
       const ds = loadDataset(target, { testFraction: o.testFraction, holdoutSeed: o.seed });
       console.log(`${ds.name}: ${ds.source}\nsplit: ${ds.split}\nclasses (index = sorted position): ${ds.classes.map((c, i) => `${i}=${c}`).join(', ')}\n`);
       console.log(formatClassStats(`train (${ds.train.seqs.length} sequences)`, classStats(ds.train, ds.classes)) + '\n');
-      console.log(formatClassStats(`test (${ds.test.seqs.length} sequences)`, classStats(ds.test, ds.classes)));
+      console.log(formatClassStats(`test (${ds.test.seqs.length} sequences)`, classStats(ds.test, ds.classes)) + '\n');
+      console.log(`a model taking ${o.window} bp whole (longer sequences: the first ${o.window} bp by default, or windows with data.long = 'windows'):`);
+      for (const [split, s] of [['train', ds.train], ['test', ds.test]] as const) console.log(`  ${split}: ${describeLengths(lengthReport(s.seqs, o.window), o.window)}`);
     }),
-  ['npm run data -- info human_nontata_promoters', 'npm run data -- info data/bundled/human_nontata_promoters.test-split.tsv.gz --test-fraction 0.3 --seed 0'],
+  ['npm run data -- info human_nontata_promoters', 'npm run data -- info data/bundled/human_nontata_promoters.test-split.tsv.gz --test-fraction 0.3 --seed 0', 'npm run data -- info human_enhancers_ensembl --window 251'],
 );
 
 examples(

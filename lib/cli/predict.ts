@@ -17,6 +17,7 @@ import { readFasta, openText } from '../data/fasta.js';
 import { SEQ_COLUMNS } from '../data/readers.js';
 import { loadPredictor, modelScorer, scan, scoreHeader, scoreRow, windowRow, type Predictor, type RecordScore, type WindowScore } from '../predict.js';
 import { command, examples, integer, run } from './command.js';
+import { defaultStride } from '../data/windows.js';
 
 export async function loadForPrediction(dir: string, maxLen?: number): Promise<Predictor> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`model directory not found: ${dir}. Name a saved model folder (npm run experiment -- --save-model writes them under results/models/) or a Hugging Face DNABERT checkpoint folder.`);
@@ -78,7 +79,7 @@ export interface PredictOptions {
 export async function predict(o: PredictOptions): Promise<{ records: number; bases: number; seconds: number }> {
   const loaded = await loadForPrediction(o.model, o.maxLen);
   const window = Math.min(o.window ?? loaded.window, loaded.window);
-  const stride = o.stride ?? Math.max(1, Math.floor(window / 2));
+  const stride = o.stride ?? defaultStride(window);
   const out: NodeJS.WritableStream | WriteStream = o.output ? createWriteStream(o.output) : process.stdout;
   const bed = o.windows ? createWriteStream(o.windows) : null;
   out.write(scoreHeader(!!o.logits, loaded.classes).join('\t') + '\n');

@@ -35,6 +35,8 @@ export interface ModelAdapter {
   /** Every state variable by name (trainable and not), e.g. for snapshots and checkpoints. */
   variables: Map<string, tf.Variable>;
   encode(seqs: readonly Uint8Array[]): Encoded;
+  /** The longest sequence in bp the model takes whole; `encode` keeps the first `window` bp of a longer one (lib/data/windows.ts). */
+  window: number;
   /** Mean loss over the batch; `seed` drives dropout in training. */
   loss(b: Batch, training: boolean, seed: number): tf.Scalar;
   /** Per-example loss and the probability of every class [B, C] in evaluation mode (the masked LM: [B, 1], the share of masked tokens predicted right). */
@@ -95,6 +97,7 @@ export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: nu
   return {
     kind: 'dnabert',
     variables: model.params,
+    window: opts.maxLen - 2 + opts.k - 1,
     encode(seqs) {
       const e = tokenizeBatch(seqs, { k: opts.k, maxLen: opts.maxLen, attendToPadding: opts.attendToPadding });
       return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };
@@ -130,6 +133,7 @@ export function cnnAdapter(model: CnnClassifier, loss: CnnLoss): ModelAdapter {
   return {
     kind: 'cnn',
     variables: model.params,
+    window: model.config.inputLen - 2,
     encode(seqs) {
       return { n: seqs.length, width: model.config.inputLen, ids: cnnTokenize(seqs, model.config.inputLen), mask: null };
     },

@@ -81,6 +81,7 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig, onMasked?: On
   return {
     kind: 'dnabert-mlm',
     variables: model.params,
+    window: c.maxLen - 2 + c.k - 1,
     encode(seqs) {
       const e = tokenizeBatch(seqs, tok);
       return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };

@@ -10,12 +10,16 @@
  *   `test.matrix` (only `test.confusion`).
  * - 2: the same fields, every one present: `arm` always, `data.sha256` (null where the first
  *   records did not compute it), `test.matrix` always.
+ * - 3: `dataConfig.long` and `dataConfig.windowStride` (what is done with sequences longer than the
+ *   model; before, always the authors' truncation), and in a finished run `data.lengths`: per split, how
+ *   many sequences were longer than the model's window and the share of bases beyond it.
  */
 import { join } from 'node:path';
 import type { ModelName, Profile } from '../config.js';
 import type { recordedBackend } from '../backend.js';
 import type { TrainResult } from './train-state.js';
 import type { ClassificationReport } from '../metrics.js';
+import type { LengthReport } from '../data/windows.js';
 import { missingKeys, type ArtifactFormat, type Json } from './artifact.js';
 import { readArtifact } from './read.js';
 
@@ -31,7 +35,7 @@ export interface PretrainedSource {
   pretraining?: { corpus: string; corpusSha256: string; config: string; steps: number; validLoss: number; maskedAccuracy: number; commit: string };
 }
 
-export const RUN_RECORD_SCHEMA = 2 as const;
+export const RUN_RECORD_SCHEMA = 3 as const;
 
 export interface RunRecord {
   schema: typeof RUN_RECORD_SCHEMA;
@@ -54,6 +58,8 @@ export interface RunRecord {
     classes: string[];
     sizes: { train: number; valid: number; test: number };
     trainClassCounts: number[];
+    /** What the model's input length kept of each split (absent before version 3). */
+    lengths?: RecordedLengths;
   };
   modelDescription?: string;
   config: Profile['cnn'] | Profile['dnabert'] | null;
@@ -83,10 +89,26 @@ function upgradeV1(r: Json): Json {
   };
 }
 
+/** How the run met sequences longer than its model: the window in bp, the choice, and per split what truncation keeps (and the windows made). */
+export interface RecordedLengths {
+  window: number;
+  long: Profile['data']['long'];
+  train: LengthReport;
+  valid: LengthReport;
+  test: LengthReport;
+  /** With long = 'windows': the rows each split became. */
+  windows?: { train: number; valid: number; test: number };
+}
+
+/** Version 2 → 3: the runs before windows existed truncated long sequences. */
+function upgradeV2(r: Json): Json {
+  return { ...r, dataConfig: { long: 'truncate', windowStride: null, ...(r.dataConfig as Json) } };
+}
+
 export const RUN_RECORD: ArtifactFormat<RunRecord> = {
   what: 'run record',
   current: RUN_RECORD_SCHEMA,
-  upgrades: { 1: upgradeV1 },
+  upgrades: { 1: upgradeV1, 2: upgradeV2 },
   remedy: 'Restore it (git checkout -- <file>, for a committed record) or delete it: the next npm run experiment or make reproduce runs that seed again',
   check(r) {
     const missing = missingKeys(r, { status: 'string', dataset: 'string', model: 'string', arm: 'string', seed: 'number', profile: 'string', warnings: 'array' });

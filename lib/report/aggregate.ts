@@ -57,6 +57,8 @@ export interface Table2Cell {
   paper: { mean: number; std: number } | null;
   /** The dataset has more than two classes: `f1` is the macro-F1. */
   macro: boolean;
+  /** The largest share of test bases its runs cut off as longer than the model (0: none; lib/data/windows.ts). */
+  cut: number;
 }
 
 /**
@@ -122,6 +124,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         splits: [...new Set(done.map((r) => r.data?.split ?? 'unknown'))],
         paper: PAPER_TABLE2[datasetFor(dataset)?.name ?? dataset]?.[model] ?? null,
         macro: done.some((r) => r.test!.average === 'macro'),
+        cut: Math.max(0, ...done.map((r) => (r.data?.lengths?.long === 'truncate' ? r.data.lengths.test.shareDropped : 0))),
       });
     }
   }
@@ -141,6 +144,9 @@ function cellText(c: Table2Cell, expectedSeeds: number): string {
 /** The arms of a set of cells, in column order. */
 export const cellArms = (cells: Table2Cell[]): string[] => [...new Set(cells.map((c) => c.arm))];
 
+/** The largest share of test bases a dataset's runs cut off (see Table2Cell.cut). */
+export const cutOf = (cells: Table2Cell[], dataset: string): number => Math.max(0, ...cells.filter((c) => c.dataset === dataset).map((c) => c.cut));
+
 /** Markdown Table 2: ours beside the paper's, then notes on missing runs and warnings. */
 export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   const datasets = [...new Set(cells.map((c) => c.dataset))];
@@ -148,7 +154,7 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   const head = ['dataset', ...arms.flatMap((a) => [`${armLabel(a)} (ours)`, '(paper)'])];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const d of datasets) {
-    const row = [d];
+    const row = [`${d}${cutOf(cells, d) > 0 ? ' †' : ''}`];
     for (const a of arms) {
       const c = cells.find((x) => x.dataset === d && x.arm === a)!;
       row.push(cellText(c, expectedSeeds), c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—');
@@ -159,6 +165,7 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   for (const d of datasets) {
     const splits = [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))];
     for (const sp of splits) notes.push(`- ${d}: data = ${sp}`);
+    if (cutOf(cells, d) > 0) notes.push(`- ${d} †: sequences longer than a model were cut to their first bases (the authors' truncation): up to ${(100 * cutOf(cells, d)).toFixed(1)} % of test bases unseen (the records' data.lengths; data.long = 'windows' uses them whole)`);
     if (cells.some((c) => c.dataset === d && c.macro)) notes.push(`- ${d}: more than two classes: its F1 is the macro-F1 (the mean of every class's F1), not F1 of class 1`);
   }
   for (const c of cells) {

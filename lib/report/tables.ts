@@ -4,7 +4,7 @@
  * or frames, so they are tested outside Jupyter.
  */
 import { DataFrame } from 'danfojs-node';
-import { armLabel, armOfRecord, armsOf, cellArms, formatStat, type Table2Cell } from './aggregate.js';
+import { armLabel, armOfRecord, armsOf, cellArms, cutOf, formatStat, type Table2Cell } from './aggregate.js';
 import type { RunRecord } from '../records/run-record.js';
 import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
 import { encodeDna, decodeDna } from '../data/dna.js';
@@ -52,11 +52,13 @@ export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
         const ours = c.f1.n === 0 ? (c.notRun.length ? 'not run' : 'missing') : `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
         return `<td><b>${esc(ours)}</b></td><td>${c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—'}</td>`;
       }).join('');
-      return `<tr><td>${esc(d)}</td>${tds}</tr>`;
+      const cut = cutOf(cells, d);
+      return `<tr><td>${esc(d)}${cut > 0 ? ` <span title="sequences longer than a model were cut: up to ${(100 * cut).toFixed(1)} % of test bases unseen">†</span>` : ''}</td>${tds}</tr>`;
     })
     .join('');
   const splits = datasets.flatMap((d) => [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))].map((sp) => `<li>${esc(d)}: ${esc(sp)}</li>`));
-  return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.</p>${splits.length ? `<p style="font-size:90%">Data:</p><ul style="font-size:90%">${splits.join('')}</ul>` : ''}`;
+  const cut = datasets.some((d) => cutOf(cells, d) > 0) ? ' †: sequences longer than a model were cut to their first bases (the authors\' truncation; hover for the share of test bases unseen).' : '';
+  return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.${cut}</p>${splits.length ? `<p style="font-size:90%">Data:</p><ul style="font-size:90%">${splits.join('')}</ul>` : ''}`;
 }
 
 /** The first bases of a sequence, its 6-mers and their ids: how DNABERT sees DNA. */

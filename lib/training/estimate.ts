@@ -9,7 +9,7 @@ import { median } from 'simple-statistics';
 import { resolveProfile, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
 import { PretrainedUnavailableError } from '../checkpoint/hub.js';
-import { activeBackend, armOf, buildModel, prepareData, rows, trainOptions } from './runner.js';
+import { activeBackend, armOf, buildModel, longSequences, prepareData, rows, trainOptions } from './runner.js';
 import { readRecord, recordPath } from '../records/run-record.js';
 import { predictRows, stepsPerEpoch, train } from './train.js';
 import type { LabelledRows } from '../models/adapters.js';
@@ -98,10 +98,11 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
       const evalRows = firstRows(sample, config.batchSize * 2);
       const perSeq = (await seconds(() => predictRows(adapter, evalRows, config.batchSize * 2))) / evalRows.enc.n;
 
-      const perEpoch = stepsPerEpoch(data.train.seqs.length, config.batchSize, config.gradAccum);
+      const long = longSequences(adapter, p, data); // windows, where the profile asks for them, are the rows trained and evaluated
+      const perEpoch = stepsPerEpoch(long.train.seqs.length, config.batchSize, config.gradAccum);
       const steps = Math.min(config.maxSteps ?? Infinity, perEpoch * config.maxEpochs);
       const evals = config.validation ? Math.floor(steps / config.evalEvery) : 0;
-      const forwardSequences = evals * data.valid.seqs.length + data.test.seqs.length;
+      const forwardSequences = evals * long.valid.seqs.length + long.test.windows.seqs.length;
       out.push({ model, pending, secondsPerRun: steps * perStep + forwardSequences * perSeq, steps, forwardSequences });
     } finally {
       adapter.dispose();

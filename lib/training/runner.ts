@@ -13,6 +13,7 @@ import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from
 import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from '../config.js';
 import { datasetKey, loadDataset, resolveDataPath } from '../data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from '../data/dataset.js';
+import { defaultStride, describeLengths, lengthReport, meanOverWindows, windowed } from '../data/windows.js';
 import { stratifiedSample, validationSplit } from '../data/splits.js';
 import { fileSha256 } from '../data/readers.js';
 import { BertClassifier, bertConfig } from '../models/dnabert.js';
@@ -23,7 +24,7 @@ import { saveModel } from '../checkpoint/save.js';
 import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from '../checkpoint/hub.js';
 import { readPretrainRecord } from '../records/pretrain-record.js';
 import { sameJson } from '../records/artifact.js';
-import { readRecord, recordPath, RUN_RECORD_SCHEMA, type PretrainedSource, type RunRecord } from '../records/run-record.js';
+import { readRecord, recordPath, RUN_RECORD_SCHEMA, type PretrainedSource, type RecordedLengths, type RunRecord } from '../records/run-record.js';
 import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type TrainOptions } from './train.js';
@@ -139,6 +140,38 @@ export async function buildModel(spec: Pick<RunSpec, 'model' | 'seed' | 'pretrai
   return { adapter: bertAdapter(model, { k: report.k, maxLen, attendToPadding: c.attendToPadding }), config: c, pretrained, warnings };
 }
 
+/**
+ * What the run does with sequences longer than the model takes whole (`data.long`): each split as the
+ * rows to encode (windows where asked, with the test windows' sequences), what was or would be cut,
+ * and the warning for a record whose sequences were truncated.
+ */
+export function longSequences(adapter: Pick<ModelAdapter, 'window'>, p: Profile, data: Pick<Prepared, 'train' | 'valid' | 'test'>): { train: LabelledSequences; valid: LabelledSequences; test: { windows: LabelledSequences; of: Int32Array | null }; recorded: RecordedLengths; warning: string | null } {
+  const window = adapter.window;
+  const report = { train: lengthReport(data.train.seqs, window), valid: lengthReport(data.valid.seqs, window), test: lengthReport(data.test.seqs, window) };
+  const splits = ['train', 'valid', 'test'] as const;
+  if (p.data.long === 'windows') {
+    const stride = p.data.windowStride ?? defaultStride(window);
+    const [train, valid, test] = splits.map((k) => windowed(data[k], window, stride));
+    return {
+      train: train.windows,
+      valid: valid.windows,
+      test,
+      recorded: { window, long: 'windows', ...report, windows: { train: train.of.length, valid: valid.of.length, test: test.of.length } },
+      warning: null,
+    };
+  }
+  const cut = splits.filter((k) => report[k].truncated > 0);
+  return {
+    train: data.train,
+    valid: data.valid,
+    test: { windows: data.test, of: null },
+    recorded: { window, long: 'truncate', ...report },
+    warning: cut.length
+      ? `sequences longer than the model's ${window} bp were cut to their first ${window} bp (the authors' truncation), so the rest was never seen: ${cut.map((k) => `${k}: ${describeLengths(report[k], window)}`).join('; ')}. The profile key data.long = 'windows' uses them whole`
+      : null,
+  };
+}
+
 /** The trainer's options for a model under a profile: DNABERT with warmup/decay and clipping, the CNN with a constant rate. */
 export function trainOptions(model: ModelName, p: Profile, seed: number): TrainOptions {
   if (model === 'cnn') return { ...p.cnn, lr: () => p.cnn.lr, maxGradNorm: null, seed, checkpointDir: null };
@@ -198,13 +231,20 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     }
     const { adapter, config, pretrained } = built;
     try {
-      const trainRows = rows(adapter, data.train);
-      const validRows = rows(adapter, data.valid);
-      const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
-      const testRows = rows(adapter, data.test);
-      const { probs, classes } = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
-      const report = evaluate(data.test.labels, probs, classes);
       const warnings: string[] = [...built.warnings];
+      const long = longSequences(adapter, p, data);
+      if (long.warning) {
+        warnings.push(long.warning);
+        if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${long.warning}`);
+      }
+      const trainRows = rows(adapter, long.train);
+      const validRows = rows(adapter, long.valid);
+      const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
+      const testRows = rows(adapter, long.test.windows);
+      const scored = await predictRows(adapter, testRows, config.batchSize * 2, spec.quiet ? undefined : 'test');
+      // per sequence: a windowed sequence's prediction is the mean of its windows' probabilities
+      const probs = long.test.of ? meanOverWindows(scored.probs, scored.classes, long.test.of, data.test.seqs.length) : scored.probs;
+      const report = evaluate(data.test.labels, probs, scored.classes);
       if (report.singleClassPrediction !== null) {
         const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
         warnings.push(w);
@@ -230,6 +270,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
           classes: data.ds.classes,
           sizes: { train: data.train.seqs.length, valid: data.valid.seqs.length, test: data.test.seqs.length },
           trainClassCounts: classCounts(data.train, data.ds.classes.length),
+          lengths: long.recorded,
         },
         modelDescription: adapter.describe(),
         config,

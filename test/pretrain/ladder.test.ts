@@ -59,7 +59,7 @@ test('each arm at the rate of its own lowest seed-1 validation loss; Δ paired b
     const write = (profile: string, arm: string, seed: number, validLoss: number, f1: number, auroc: number) => {
       const p = recordPath(results, 'toy', profile, arm, seed);
       mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, JSON.stringify({ schema: 2, status: 'done', dataset: 'toy', model: arm.split('.')[0], arm, seed, profile, warnings: [], data: {}, training: { bestValidLoss: validLoss }, test: { f1, auroc } }));
+      writeFileSync(p, JSON.stringify({ schema: 3, status: 'done', dataset: 'toy', model: arm.split('.')[0], arm, seed, profile, warnings: [], data: {}, training: { bestValidLoss: validLoss }, test: { f1, auroc } }));
     };
     // random weights: 3e-4 has the lowest validation loss at seed 1, though 1e-3 has the higher F1
     write(ladderProfile(800, 1e-4), 'dnabert-random', 1, 0.60, 0.70, 0.80);
