@@ -10,6 +10,7 @@
 #   make torch       rebuild the torch backend's addon (torch/, against libtorch: see environment.md)
 #   make gpu-bundle  pack what bench/gpu.sh needs on a GPU machine without Node (build/gpu/)
 #   make gpu-rehearsal  run bench/gpu.sh on this CPU over a copy of what a GPU machine receives
+#   make gpu-import GPU_OUT=DIR  unpack a GPU call's pretraining beside the CPU ladder (further arms of it)
 #   make genome      fetch the genome-wide pretraining corpus (human chrX, from a Debian package) into data/genome/
 #   make bench       speed and memory benchmarks (tokenizer, data loading, training vs PyTorch)
 #   make fixtures    regenerate the PyTorch reference fixtures (needs Debian's python3-torch)
@@ -58,7 +59,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle gpu-rehearsal gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle gpu-rehearsal gpu-import gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
 
 help:
 	@sed -n 's/^#   \(make .*\)/\1/p' Makefile
@@ -112,6 +113,19 @@ gpu-bundle: $(NODE_STAMP)
 # bench/gpu.sh on this machine's CPU, in a copy of what a GPU machine receives (catches a broken bundle).
 gpu-rehearsal: gpu-bundle
 	node --import tsx bench/gpu-tree.ts rehearse
+
+# A GPU call's pretraining (bench/gpu.sh: $OUT/pretrained.tar.gz.part-*, pretrain-gpu.md) brought home: the run
+# and its snapshots beside the CPU ladder's, where npm run ladder, make pretraining-study and notebook 07
+# take them as further arms (lib/pretrain/ladder.ts ladderArms).
+GPU_OUT ?=
+LADDER_DIR ?= results/pretrained/ladder
+GPU_REPORT ?= results/pretrain-gpu.md
+gpu-import:
+	@[ -n "$(GPU_OUT)" ] || { echo "make gpu-import: name the GPU call's output folder: make gpu-import GPU_OUT=<folder>"; exit 2; }
+	@ls $(GPU_OUT)/pretrained.tar.gz.part-* >/dev/null 2>&1 || { echo "make gpu-import: no pretrained.tar.gz.part-* in $(GPU_OUT) (bench/gpu.sh writes them)"; exit 1; }
+	@mkdir -p $(LADDER_DIR) && cat $(GPU_OUT)/pretrained.tar.gz.part-* | tar -xz -C $(LADDER_DIR)
+	@if [ -f $(GPU_OUT)/pretrain-gpu.md ]; then cp $(GPU_OUT)/pretrain-gpu.md $(GPU_REPORT); fi
+	@echo "gpu-import: $$(cd $(LADDER_DIR) && ls -d *-gpu* | tr '\n' ' ')in $(LADDER_DIR); npm run ladder -- --run $(LADDER_DIR)/genome fine-tunes them beside the CPU ladder's arms"
 
 # Over the GPU machine's 64 MiB: leave the committed checkpoints out of git's index for the call (the files
 # stay on disk), and put them back afterwards, before any commit.

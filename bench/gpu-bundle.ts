@@ -6,12 +6,15 @@
  *   node-include/    Node's N-API headers (to build the torch addon there)
  *   tests.mjs        one esbuild bundle of the torch backend's tests and the PyTorch parity tests
  *   bench.mjs        the bundle of bench/gpu.ts (parity figures, throughput, bench-gpu.md)
+ *   pretrain.mjs     the bundle of `npm run pretrain` (lib/cli/pretrain.ts): the ladder at a GPU's batch
+ *   pretrain-report.mjs  its results file (bench/gpu-pretrain-report.ts)
+ * The pretraining corpus travels beside them as a carried path (GPU_CARRY in bench/gpu-tree.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { CHECKPOINT_DIRS, checkpointsUntracked, travellingFiles, UPLOAD_LIMIT } from './gpu-tree.js';
+import { CHECKPOINT_DIRS, checkpointsUntracked, GPU_CORPUS, travellingFiles, UPLOAD_LIMIT } from './gpu-tree.js';
 
 const out = join('build', 'gpu');
 mkdirSync(join(out, 'node-include'), { recursive: true });
@@ -41,6 +44,8 @@ const common = {
 };
 await build({ ...common, entryPoints: [entry], outfile: join(out, 'tests.mjs') });
 await build({ ...common, entryPoints: ['bench/gpu.ts'], outfile: join(out, 'bench.mjs') });
+await build({ ...common, entryPoints: ['lib/cli/pretrain.ts'], outfile: join(out, 'pretrain.mjs') });
+await build({ ...common, entryPoints: ['bench/gpu-pretrain-report.ts'], outfile: join(out, 'pretrain-report.mjs') });
 let bundle = 0;
 for (const f of readdirSync(out)) {
   const s = statSync(join(out, f));
@@ -49,10 +54,11 @@ for (const f of readdirSync(out)) {
   bundle += s.size;
 }
 
-// What a copy of the working tree with build/gpu weighs (bench/gpu-tree.ts: what travels to such a machine).
-const tree = travellingFiles().reduce((a, f) => a + f.bytes, 0);
+// What a copy of the working tree with build/gpu and the corpus weighs (bench/gpu-tree.ts: what travels to such a machine).
+if (!existsSync(GPU_CORPUS)) throw new Error(`gpu-bundle: ${GPU_CORPUS} is missing: the GPU call pretrains on it (make genome)`);
+const tree = travellingFiles().reduce((a, f) => a + f.bytes, 0) + statSync(GPU_CORPUS).size;
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-console.log(`gpu-bundle: the working tree ${mib(tree)} MiB + build/gpu ${mib(bundle)} MiB = ${mib(tree + bundle)} MiB`);
+console.log(`gpu-bundle: the working tree and the corpus ${mib(tree)} MiB + build/gpu ${mib(bundle)} MiB = ${mib(tree + bundle)} MiB; carry build/gpu and ${GPU_CORPUS}`);
 if (checkpointsUntracked()) console.log('gpu-bundle: the committed checkpoints are out of the index for a GPU upload: make gpu-retrack-checkpoints afterwards, before any commit');
 if (tree + bundle > UPLOAD_LIMIT) {
   console.log(`gpu-bundle: over ${mib(UPLOAD_LIMIT)} MiB. bench/gpu.sh needs none of the committed checkpoints; leave them out of what travels with`);

@@ -18,12 +18,19 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSy
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** What a GPU machine accepts in one call: the working tree and build/gpu together. */
+/** What a GPU machine accepts in one call: the working tree, build/gpu and the corpus together. */
 export const UPLOAD_LIMIT = 64 * 2 ** 20;
+/** What comes back from one call: at most this many files in $OUT, each at most this large. */
+const RETURN_FILES = 8;
+const RETURN_FILE_BYTES = 16 * 2 ** 20;
+/** bench/gpu.sh's tar of the pretrained run and its snapshots, split into parts that each come back ($OUT/pretrained.tar.gz.part-aa, …). */
+export const PRETRAINED_PARTS = 'pretrained.tar.gz.part-';
 /** The committed checkpoints: needed by notebooks and the ladder, not by bench/gpu.sh. */
 export const CHECKPOINT_DIRS = ['results/pretrained', 'results/models'] as const;
 /** What bench/gpu.sh takes from build/gpu (make gpu-bundle), beside its node-include/ headers. */
-const BUNDLE_FILES = ['node.xz', 'tests.mjs', 'bench.mjs'];
+const BUNDLE_FILES = ['node.xz', 'tests.mjs', 'bench.mjs', 'pretrain.mjs', 'pretrain-report.mjs'];
+/** The pretraining corpus of the GPU call (make genome): ignored by git, so it travels as a carried path. */
+export const GPU_CORPUS = 'data/genome/human_GRCh37_chrX_first70Mb.fa.gz';
 const BEGIN = '# >>> checkpoints left out of the index for a GPU upload (make gpu-retrack-checkpoints removes this)';
 const END = '# <<< checkpoints left out of the index';
 
@@ -114,7 +121,10 @@ function rehearse(): void {
   mkdirSync(join(tree, headers), { recursive: true });
   for (const f of BUNDLE_FILES) copyFileSync(join(bundle, f), join(tree, bundle, f));
   for (const f of readdirSync(headers)) copyFileSync(join(headers, f), join(tree, headers, f));
-  const sent = files.reduce((a, f) => a + f.bytes, 0) + BUNDLE_FILES.reduce((a, f) => a + lstatSync(join(bundle, f)).size, 0);
+  if (!existsSync(GPU_CORPUS)) throw new Error(`rehearse: ${GPU_CORPUS} is missing (make genome): the GPU call pretrains on it`);
+  mkdirSync(dirname(join(tree, GPU_CORPUS)), { recursive: true });
+  copyFileSync(GPU_CORPUS, join(tree, GPU_CORPUS));
+  const sent = files.reduce((a, f) => a + f.bytes, 0) + BUNDLE_FILES.reduce((a, f) => a + lstatSync(join(bundle, f)).size, 0) + lstatSync(GPU_CORPUS).size;
   const fits = sent <= UPLOAD_LIMIT ? 'within' : 'OVER (make gpu-untrack-checkpoints)';
   console.log(`gpu-tree: rehearsal tree ${tree}: ${files.length} files and build/gpu, ${(sent / 2 ** 20).toFixed(1)} MiB, ${fits} the ${UPLOAD_LIMIT / 2 ** 20} MiB a GPU machine takes`);
   const out = join(process.cwd(), root, 'out');
@@ -122,8 +132,12 @@ function rehearse(): void {
   const summary = existsSync(join(out, 'tests-summary.txt')) ? readFileSync(join(out, 'tests-summary.txt'), 'utf8') : '';
   const failed = /^not ok/m.test(summary) || !/^# pass [1-9]/m.test(summary);
   const benched = existsSync(join(out, 'bench-gpu.md'));
-  console.log(`gpu-tree: rehearsal ${r.status === 0 && !failed && benched ? 'passed' : 'FAILED'}: tests ${failed ? 'failed or did not run' : 'passed'}, ${benched ? 'bench-gpu.md written' : 'no bench-gpu.md'} (${out})`);
-  if (r.status !== 0 || failed || !benched) process.exit(1);
+  const returned = existsSync(out) ? readdirSync(out) : [];
+  const pretrained = returned.some((f) => f.startsWith(PRETRAINED_PARTS)) && returned.includes('pretrain-gpu.md');
+  const backOk = returned.length <= RETURN_FILES && returned.every((f) => /^[A-Za-z0-9._-]+$/.test(f) && lstatSync(join(out, f)).isFile() && lstatSync(join(out, f)).size <= RETURN_FILE_BYTES);
+  const ok = r.status === 0 && !failed && benched && pretrained && backOk && sent <= UPLOAD_LIMIT;
+  console.log(`gpu-tree: rehearsal ${ok ? 'passed' : 'FAILED'}: upload ${(sent / 2 ** 20).toFixed(1)} MiB (limit ${UPLOAD_LIMIT / 2 ** 20}); tests ${failed ? 'failed or did not run' : 'passed'}; ${pretrained ? 'pretraining parts and pretrain-gpu.md written' : 'no pretraining output'}; ${benched ? 'bench-gpu.md written' : 'no bench-gpu.md'}; ${returned.length} files back (at most ${RETURN_FILES}, each ≤ ${RETURN_FILE_BYTES / 2 ** 20} MiB: ${backOk ? 'yes' : 'NO'}) (${out})`);
+  if (!ok) process.exit(1);
 }
 
 const command = process.argv[2];

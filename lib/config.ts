@@ -405,7 +405,32 @@ const PRETRAIN_LADDER: Partial<PretrainConfig> = {
   snapshotSteps: [75, 300, 1200, 4800],
 };
 
-const PRETRAIN_OVERRIDES: Record<string, Partial<PretrainConfig>> = { paper: {}, quick: PRETRAIN_QUICK, ladder: PRETRAIN_LADDER, smoke: PRETRAIN_SMOKE };
+/** Steps of a configuration at which `tokens` k-mer tokens have been trained on. */
+function stepsAtTokens(c: Pick<PretrainConfig, 'batchSize' | 'gradAccum' | 'maxLen'>, tokens: number): number {
+  return Math.round(tokens / tokensPerStep(c));
+}
+
+/**
+ * The compute ladder continued on a GPU (`bench/gpu.sh`): the ladder's architecture and windows, so its
+ * snapshots are further arms of the same study, at a GPU's batch of 256 windows (62,976 k-mer tokens a
+ * step). Warmup, then the inverse square root of the step, as the ladder. Snapshots at 30 M, 100 M and
+ * 300 M tokens; the run goes to 16,000 steps (1.0 × 10⁹ tokens) unless a time limit
+ * (`npm run pretrain --max-minutes`) ends it sooner, as a finished run at the step it reached.
+ */
+const LADDER_GPU_BATCH = { batchSize: 256, gradAccum: 1, maxLen: PRETRAIN_LADDER.maxLen! };
+const PRETRAIN_LADDER_GPU: Partial<PretrainConfig> = {
+  ...PRETRAIN_LADDER,
+  ...LADDER_GPU_BATCH,
+  description: "the ladder's BERT (4 × 128) on 251-bp windows at a GPU's batch of 256 windows, up to 16,000 steps (1.0 × 10⁹ tokens) with snapshots at 30 M, 100 M and 300 M tokens; warmup 500 steps, then inverse square root",
+  steps: 16_000,
+  warmupSteps: 500,
+  evalEvery: 500,
+  validWindows: 1024,
+  checkpointEvery: 2,
+  snapshotSteps: [30e6, 100e6, 300e6].map((t) => stepsAtTokens(LADDER_GPU_BATCH, t)),
+};
+
+const PRETRAIN_OVERRIDES: Record<string, Partial<PretrainConfig>> = { paper: {}, quick: PRETRAIN_QUICK, ladder: PRETRAIN_LADDER, 'ladder-gpu': PRETRAIN_LADDER_GPU, smoke: PRETRAIN_SMOKE };
 export const PRETRAIN_CONFIGS = Object.keys(PRETRAIN_OVERRIDES);
 
 /** A pretraining configuration by name, with optional overrides (unknown keys rejected). */

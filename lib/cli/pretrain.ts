@@ -26,22 +26,34 @@ const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling
   .addOption(new Option('--config <name>', 'pretraining configuration (lib/config.ts)').choices(PRETRAIN_CONFIGS).default('quick'))
   .option('--steps <n>', "optimizer steps (default: the configuration's)", integer(1))
   .option('--seed <n>', 'seed of the initialisation, windows and masks', integer(0), 1)
+  .option('--batch-size <n>', "windows per optimizer step (default: the configuration's)", integer(1))
+  .option('--valid-windows <n>', "held-out windows of each validation (default: the configuration's)", integer(1))
+  .addOption(new Option('--max-minutes <m>', 'a time budget: the first step after it is the last, and the run is saved and recorded as finished there (a signal instead leaves a checkpoint to resume)').argParser(checked(positiveMinutes)))
   .addOption(new Option('--snapshot-steps <list>', "steps whose weights are saved beside --out as <out>-step<N> (default: the configuration's); continuing a finished run may add steps after its last one").argParser(checked(stepList)))
-  .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number; snapshotSteps?: number[] }) => {
-    const given = { ...(o.steps ? { steps: o.steps } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
+  .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number; snapshotSteps?: number[]; batchSize?: number; validWindows?: number; maxMinutes?: number }) => {
+    const given = { ...(o.steps ? { steps: o.steps } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.validWindows ? { validWindows: o.validWindows } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
     const overrides = Object.keys(given).length ? given : undefined;
     const c = resolvePretrainConfig(o.config, overrides);
     const backend = await selectBackend();
     console.log(describeBackend(backend));
     console.log(`pretraining config ${c.name}: ${c.description}`);
-    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides, out: o.out, seed: o.seed, backend });
+    const { record, skipped } = await pretrain({ corpus: o.corpus, config: o.config, overrides, out: o.out, seed: o.seed, backend, maxMinutes: o.maxMinutes });
     const f = record.final;
-    console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
+    const early = record.training.steps < record.config.steps ? ` (the time limit; the configuration's ${record.config.steps.toLocaleString('en')})` : '';
+    console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps${early}, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
   });
+function positiveMinutes(v: string): number {
+  const m = Number(v);
+  if (!(m > 0)) throw new Error('expected a number of minutes above 0.');
+  return m;
+}
+
 examples(cmd, [
   'npm run pretrain -- --corpus ../genome.fa.gz --config quick --out results/pretrained/genome',
   'npm run pretrain -- --corpus data/bundled/human_nontata_promoters.test-split.tsv.gz --config quick --steps 300 --out results/pretrained/task',
   '# continue the ladder run from 4,800 to 76,800 steps, with snapshots at 19,200 and 76,800 (needs its kept checkpoint, <out>.checkpoint)',
   'npm run pretrain -- --corpus data/genome/human_GRCh37_chrX_first70Mb.fa.gz --config ladder --steps 76800 --snapshot-steps 75,300,1200,4800,19200,76800 --out results/pretrained/ladder/genome',
+  '# the ladder on a GPU, for a fixed budget (bench/gpu.sh)',
+  'DNABERT_BACKEND=torch npm run pretrain -- --corpus data/genome/human_GRCh37_chrX_first70Mb.fa.gz --config ladder-gpu --max-minutes 5 --out results/pretrained/ladder/genome-gpu',
 ]);
 await run(cmd);

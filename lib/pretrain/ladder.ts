@@ -33,19 +33,24 @@ export interface LadderArm {
   pretraining?: PretrainRecord;
 }
 
-/** Random weights, then every snapshot of the pretraining run written to `runDir`, by step. */
+/**
+ * Random weights, then every snapshot of the pretraining run written to `runDir` and of the runs beside it
+ * that continue its name (`genome-gpu` beside `genome`: the same ladder at a GPU's batch), by the
+ * tokens each had seen.
+ */
 export function ladderArms(runDir: string): LadderArm[] {
   const parent = dirname(runDir), name = basename(runDir);
   const arms: LadderArm[] = [{ arm: 'dnabert-random', model: 'dnabert-random', steps: 0, tokens: 0 }];
   if (!existsSync(parent)) return arms;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const snapshots = readdirSync(parent)
-    .map((f) => ({ f, m: f.match(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-step(\\d+)$`)) }))
-    .filter((x) => x.m)
-    .map((x) => ({ dir: join(parent, x.f), record: readPretrainRecord(join(parent, x.f)) }))
+    .filter((f) => new RegExp(`^${escaped}(-[A-Za-z0-9_.]+)?-step\\d+$`).test(f))
+    .map((f) => ({ dir: join(parent, f), record: readPretrainRecord(join(parent, f)) }))
     .filter((x): x is { dir: string; record: PretrainRecord } => x.record !== null)
-    .sort((a, b) => a.record.training.steps - b.record.training.steps);
+    .map((s) => ({ ...s, tokens: s.record.training.steps * tokensPerStep(s.record.config) }))
+    .sort((a, b) => a.tokens - b.tokens || a.dir.localeCompare(b.dir));
   for (const s of snapshots) {
-    arms.push({ arm: armOf('dnabert-pretrained', s.dir), model: 'dnabert-pretrained', pretrained: s.dir, steps: s.record.training.steps, tokens: s.record.training.steps * tokensPerStep(s.record.config), pretraining: s.record });
+    arms.push({ arm: armOf('dnabert-pretrained', s.dir), model: 'dnabert-pretrained', pretrained: s.dir, steps: s.record.training.steps, tokens: s.tokens, pretraining: s.record });
   }
   return arms;
 }

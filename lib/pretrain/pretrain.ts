@@ -166,6 +166,8 @@ export interface PretrainSpec {
   holdoutSeed?: number;
   /** Passed to the trainer (tests simulate a crash with it). */
   onStep?: (step: number) => void;
+  /** A time budget: the first step that ends after it is the last, and the run is saved and recorded as finished at that step. */
+  maxMinutes?: number;
   /** Sees every masked batch, training and validation, in order (the PyTorch fidelity check replays them). */
   onMasked?: OnMasked;
 }
@@ -290,11 +292,14 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       checkpointDir: `${spec.out}.checkpoint`,
       quiet: spec.quiet,
       onStep: spec.onStep,
+      stopAt: spec.maxMinutes === undefined ? undefined : Date.parse(startedAt) + spec.maxMinutes * 60_000,
       validate: (v) => validateMlm(model, c, v, spec.onMasked),
       validateLast: true,
       validateAt: c.snapshotSteps,
-      onValidated: async (sofar) => {
-        if (!c.snapshotSteps.includes(sofar.steps)) return;
+      // a snapshot at each snapshot step, and at the step a time limit ended the run on (what the budget reached)
+      onValidated: async (sofar, last) => {
+        const timeLimited = last && spec.maxMinutes !== undefined && sofar.steps < c.steps;
+        if (!c.snapshotSteps.includes(sofar.steps) && !timeLimited) return;
         const dir = snapshotDir(spec.out, sofar.steps);
         if (readPretrainRecord(dir)) return; // written before an interruption: the same weights
         await saveModel(adapter, dir, { dnabert_pretraining: { corpus: corpus.source, corpus_sha256: corpus.sha256, steps: sofar.steps, config: c.name, snapshot_of: basename(spec.out) } });

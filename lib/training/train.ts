@@ -52,8 +52,14 @@ export interface TrainOptions extends EngineConfig {
   validateLast?: boolean;
   /** More steps to validate at, on or off the `evalEvery` grid (pretraining's snapshots). */
   validateAt?: number[];
-  /** Called after each validation with the run so far (its last history point is that validation), before any checkpoint is written. */
-  onValidated?: (sofar: TrainResult) => Promise<void>;
+  /** Called after each validation with the run so far (its last history point is that validation) and whether it is the run's last step, before any checkpoint is written. */
+  onValidated?: (sofar: TrainResult, last: boolean) => Promise<void>;
+  /**
+   * A time limit (Date.now() milliseconds): the first optimizer step that ends after it is the run's last
+   * (validated there with `validateLast`), so a fixed budget ends in a finished run. A signal instead
+   * saves a checkpoint and stops unfinished (lib/training/stop.ts).
+   */
+  stopAt?: number;
 }
 
 /** Per-example losses and class probabilities over a whole set, in evaluation mode: `probs` is row-major [n, classes]. */
@@ -201,7 +207,8 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
         ...o.progressInfo?.(st.step - (resumedFromStep ?? 0), (Date.now() - t0) / 1000),
       });
 
-      if (useValid && (st.step % o.evalEvery === 0 || (o.validateLast && st.step >= totalSteps) || o.validateAt?.includes(st.step))) {
+      const last = st.step >= totalSteps || (o.stopAt !== undefined && Date.now() >= o.stopAt);
+      if (useValid && (st.step % o.evalEvery === 0 || (o.validateLast && last) || o.validateAt?.includes(st.step))) {
         const { loss: meanLoss, metrics } = o.validate ? await o.validate(validSet!) : { loss: (await predictRows(model, validSet!, o.batchSize * 2)).meanLoss, metrics: undefined };
         st.history.push({ step: st.step, epoch: st.epoch, validLoss: meanLoss, trainLoss: st.trainLossSum / Math.max(1, st.trainLossCount), lr, ...(metrics ? { metrics } : {}) });
         st.trainLossSum = 0;
@@ -216,10 +223,10 @@ export async function train(model: ModelAdapter, trainSet: LabelledRows, validSe
           st.done = true;
         }
         evalCount++;
-        if (o.onValidated) await o.onValidated(resultOf(st, microPerEpoch, useValid, resumedFromStep, st.seconds + (Date.now() - t0) / 1000));
+        if (o.onValidated) await o.onValidated(resultOf(st, microPerEpoch, useValid, resumedFromStep, st.seconds + (Date.now() - t0) / 1000), last || st.done);
         if (o.checkpointEvery > 0 && evalCount % o.checkpointEvery === 0) await saveCheckpoint();
       }
-      if (st.step >= totalSteps) st.done = true;
+      if (last) st.done = true;
       if (st.done) break outer;
       // let signal handlers run: on CPU backends the awaits above settle as microtasks, which never yield to them
       await new Promise<void>((r) => setImmediate(r));
