@@ -112,6 +112,27 @@ export interface ClassificationReport {
   singleClassPrediction: number | null;
 }
 
+/** A model whose test predictions fall more than this share in one class is degenerate (whichever class). */
+export const DEGENERATE_SHARE = 0.95;
+
+/**
+ * The warning for a degenerate model, from its confusion matrix (rows true, columns predicted): the class
+ * it predicts for more than DEGENERATE_SHARE of the test sequences, or null.
+ */
+export function degenerateWarning(matrix: readonly (readonly number[])[], classes: readonly string[]): string | null {
+  const n = matrix.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0);
+  if (!n) return null;
+  const predicted = matrix[0].map((_, j) => matrix.reduce((a, row) => a + row[j], 0));
+  const top = predicted.indexOf(Math.max(...predicted));
+  const share = predicted[top] / n;
+  if (share <= DEGENERATE_SHARE) return null;
+  const how = share === 1 ? 'every test sequence' : `${(100 * share).toFixed(1)} % of the test sequences`;
+  return `the model predicts class ${top} (${classes[top] ?? top}) for ${how} — a degenerate model, a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
+}
+
+/** A degenerate-model warning as any version of the runner worded it (the first said "for every test sequence — a known failure"). */
+export const DEGENERATE_WARNING = /^the model predicts class \d+ \(.*\) for (every test sequence|[\d.]+ % of the test sequences) — /;
+
 /** The confusion matrix of class indices: rows true, columns predicted. */
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));

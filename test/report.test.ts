@@ -72,3 +72,28 @@ test("a figure's SVG has the same ids each time it is drawn: plotly's random ids
   assert.equal(stableIds(drawn('cbfb2c')), stableIds(drawn('12ab17')));
   assert.equal(stableIds(drawn('cbfb2c')), `<svg><defs id="f0"><clipPath id="f1"><rect/></clipPath><pattern id="f2"/></defs><g clip-path="url(#f1)" fill="#abcdef"/><path style="fill: url('#f2')"/></svg>`);
 });
+
+test('a degenerate model, in either direction: more than 95 % of the test predictions in one class; Table 2 marks it, old records alike', async () => {
+  const { degenerateWarning } = await import('../lib/metrics.js');
+  const classes = ['negative', 'positive'];
+  const table: [number[][], string | null][] = [
+    [[[0, 10], [0, 10]], 'the model predicts class 1 (positive) for every test sequence — a degenerate model, a known failure of DNABERT fine-tuning; its F1 is not meaningful'],
+    [[[499, 1], [497, 3]], 'the model predicts class 0 (negative) for 99.6 % of the test sequences — a degenerate model, a known failure of DNABERT fine-tuning; its F1 is not meaningful'],
+    [[[48, 2], [0, 50]], null],
+    [[[10, 10], [5, 15]], null],
+  ];
+  for (const [m, want] of table) assert.equal(degenerateWarning(m, classes), want, JSON.stringify(m));
+  // seed 2 almost all negative; seed 3 all positive, its record in the first wording: each marked once, in today's wording
+  const collapsed = (seed: number, matrix: number[][], warnings: string[]): RunRecord => ({ ...rec('dnabert-random', seed, 4), test: { ...rec('dnabert-random', seed, 4).test!, matrix }, warnings });
+  const first = 'the model predicts class 1 (positive) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful';
+  const cells = table2([rec('dnabert-random', 1, 4), collapsed(2, [[50, 0], [49, 1]], []), collapsed(3, [[0, 5], [0, 5]], [first])], 3);
+  const c = cells.find((x) => x.dataset === 'human_enhancers_cohn' && x.arm === 'dnabert-random')!;
+  assert.deepEqual(c.degenerate, [2, 3]);
+  assert.deepEqual(c.warnings, [
+    'seed 2: the model predicts class 0 (negative) for 99.0 % of the test sequences — a degenerate model, a known failure of DNABERT fine-tuning; its F1 is not meaningful',
+    'seed 3: the model predicts class 1 (positive) for every test sequence — a degenerate model, a known failure of DNABERT fine-tuning; its F1 is not meaningful',
+  ]);
+  const md = table2Markdown(cells, 3);
+  assert.match(md, /\| 50\.0 ± 0\.0 ‡ \|/);
+  assert.match(md, /‡: a seed's model predicts one class for more than 95 % of the test sequences/);
+});

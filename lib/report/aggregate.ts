@@ -11,6 +11,7 @@ import { MODELS, type ModelName } from '../config.js';
 import { datasetFor, PAPER_DATASETS } from '../data/registry.js';
 import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
 import { readRecord, type RunRecord } from '../records/run-record.js';
+import { DEGENERATE_WARNING, degenerateWarning } from '../metrics.js';
 
 /** Every run record under `<resultsDir>/runs`, optionally for one profile. */
 export function readRecords(resultsDir = 'results', profile?: string): RunRecord[] {
@@ -59,6 +60,8 @@ export interface Table2Cell {
   macro: boolean;
   /** The largest share of test bases its runs cut off as longer than the model (0: none; lib/data/windows.ts). */
   cut: number;
+  /** Seeds whose model predicts one class for more than 95 % of the test sequences (lib/metrics.ts degenerateWarning). */
+  degenerate: number[];
 }
 
 /**
@@ -108,7 +111,10 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
       const model = armModel(arm);
       const rs = records.filter((r) => r.dataset === dataset && armOfRecord(r) === arm);
       const done = rs.filter((r) => r.status === 'done' && r.test);
-      const warnings = done.flatMap((r) => r.warnings.map((w) => `seed ${r.seed}: ${w}`));
+      // a degenerate model judged from each record's matrix, so that records written before the 95 % rule are judged alike
+      const degenerate = done.map((r) => ({ seed: r.seed, w: degenerateWarning(r.test!.matrix, r.data?.classes ?? []) })).filter((d) => d.w !== null);
+      const warnings = done.flatMap((r) => r.warnings.filter((w) => !DEGENERATE_WARNING.test(w)).map((w) => `seed ${r.seed}: ${w}`));
+      warnings.push(...degenerate.map((d) => `seed ${d.seed}: ${d.w}`));
       if (done.length < expectedSeeds && done.length > 0) warnings.push(`${done.length} of ${expectedSeeds} runs`);
       cells.push({
         dataset,
@@ -125,6 +131,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         paper: PAPER_TABLE2[datasetFor(dataset)?.name ?? dataset]?.[model] ?? null,
         macro: done.some((r) => r.test!.average === 'macro'),
         cut: Math.max(0, ...done.map((r) => (r.data?.lengths?.long === 'truncate' ? r.data.lengths.test.shareDropped : 0))),
+        degenerate: degenerate.map((d) => d.seed),
       });
     }
   }
@@ -136,9 +143,12 @@ export function formatStat(s: Stat, digits = 1): string {
   return Number.isNaN(s.std) ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
 }
 
-function cellText(c: Table2Cell, expectedSeeds: number): string {
+/** The mark of a cell with a degenerate seed (its notes name the seeds). */
+export const DEGENERATE_MARK = '‡';
+
+export function cellText(c: Table2Cell, expectedSeeds: number): string {
   if (c.f1.n === 0) return c.notRun.length ? 'not run' : 'missing';
-  return `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
+  return `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}${c.degenerate.length ? ` ${DEGENERATE_MARK}` : ''}`;
 }
 
 /** The arms of a set of cells, in column order. */
@@ -173,7 +183,8 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
     for (const r of reasons) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: not run — ${r}`);
     for (const w of c.warnings) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: ${w}`);
   }
-  return lines.join('\n') + '\n\nTest F1 of class 1 in %, mean ± sample std over seeds.\n' + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
+  const marks = cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_MARK}: a seed's model predicts one class for more than 95 % of the test sequences (a degenerate model; the notes name it).` : '';
+  return lines.join('\n') + `\n\nTest F1 of class 1 in %, mean ± sample std over seeds.${marks}\n` + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
 }
 
 /** Long-format CSV, one row per dataset × model. */

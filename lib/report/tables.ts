@@ -4,7 +4,7 @@
  * or frames, so they are tested outside Jupyter.
  */
 import { DataFrame } from 'danfojs-node';
-import { armLabel, armOfRecord, armsOf, cellArms, cutOf, formatStat, type Table2Cell } from './aggregate.js';
+import { armLabel, armOfRecord, armsOf, cellArms, cellText, cutOf, DEGENERATE_MARK, type Table2Cell } from './aggregate.js';
 import type { RunRecord } from '../records/run-record.js';
 import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
 import { encodeDna, decodeDna } from '../data/dna.js';
@@ -49,7 +49,7 @@ export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
     .map((d) => {
       const tds = arms.map((a) => {
         const c = cells.find((x) => x.dataset === d && x.arm === a)!;
-        const ours = c.f1.n === 0 ? (c.notRun.length ? 'not run' : 'missing') : `${formatStat(c.f1)}${c.f1.n < expectedSeeds ? ` (n=${c.f1.n})` : ''}`;
+        const ours = cellText(c, expectedSeeds);
         return `<td><b>${esc(ours)}</b></td><td>${c.paper ? `${c.paper.mean.toFixed(1)} ± ${c.paper.std.toFixed(1)}` : '—'}</td>`;
       }).join('');
       const cut = cutOf(cells, d);
@@ -57,7 +57,7 @@ export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
     })
     .join('');
   const splits = datasets.flatMap((d) => [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))].map((sp) => `<li>${esc(d)}: ${esc(sp)}</li>`));
-  const cut = datasets.some((d) => cutOf(cells, d) > 0) ? ' †: sequences longer than a model were cut to their first bases (the authors\' truncation; hover for the share of test bases unseen).' : '';
+  const cut = (datasets.some((d) => cutOf(cells, d) > 0) ? ' †: sequences longer than a model were cut to their first bases (the authors\' truncation; hover for the share of test bases unseen).' : '') + (cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_MARK}: a seed's model predicts one class for more than 95 % of the test sequences (a degenerate model).` : '');
   return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.${cut}</p>${splits.length ? `<p style="font-size:90%">Data:</p><ul style="font-size:90%">${splits.join('')}</ul>` : ''}`;
 }
 

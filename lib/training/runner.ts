@@ -28,7 +28,7 @@ import { readRecord, recordPath, RUN_RECORD_SCHEMA, type PretrainedSource, type 
 import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type TrainOptions } from './train.js';
-import { evaluate } from '../metrics.js';
+import { degenerateWarning, evaluate } from '../metrics.js';
 import { portablePath } from '../paths.js';
 import { runCommand } from '../child.js';
 import { gitState } from '../git.js';
@@ -245,8 +245,8 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       // per sequence: a windowed sequence's prediction is the mean of its windows' probabilities
       const probs = long.test.of ? meanOverWindows(scored.probs, scored.classes, long.test.of, data.test.seqs.length) : scored.probs;
       const report = evaluate(data.test.labels, probs, scored.classes);
-      if (report.singleClassPrediction !== null) {
-        const w = `the model predicts class ${report.singleClassPrediction} (${data.ds.classes[report.singleClassPrediction]}) for every test sequence — a known failure of DNABERT fine-tuning; its F1 is not meaningful`;
+      const w = degenerateWarning(report.matrix, data.ds.classes);
+      if (w) {
         warnings.push(w);
         if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
       }
