@@ -149,8 +149,9 @@ describe('bad input to every command: one error line naming the input and the re
     ['experiment', ['--dataset', p('nothing'), '--model', 'cnn', '--profile', 'smoke', '--results', p('r')], /neither a known dataset name nor an existing path\. Give/],
     ['predict', ['--model', p('nothing'), '--input', p('reads.fa')], /model directory not found: .*--save-model/],
     ['predict', ['--model', p('empty'), '--input', p('reads.fa')], /missing config\.json; a DNABERT checkpoint directory needs/],
-    ['pretrain', ['--corpus', p('text.fa'), '--config', 'smoke', '--out', p('o')], /text\.fa line 1: sequence data before the first '>' header/],
-    ['pretrain', ['--corpus', p('genome.fa'), '--config', 'smoke', '--out', p('o')], /no N-free stretch of \d+ bp or more/],
+    // each its own output folder: the cases run at once, and a folder is locked by the run writing it
+    ['pretrain', ['--corpus', p('text.fa'), '--config', 'smoke', '--out', p('o-text')], /text\.fa line 1: sequence data before the first '>' header/],
+    ['pretrain', ['--corpus', p('genome.fa'), '--config', 'smoke', '--out', p('o-genome')], /no N-free stretch of \d+ bp or more/],
     ['aggregate', ['--profile', 'smoke', '--results', p('nothing')], /no run records for profile 'smoke' under/],
     // a run record cut short (a crash of another tool, a bad merge, a full disk)
     ['aggregate', ['--profile', 'smoke', '--results', p('damaged')], /damaged\/runs\/toy\/smoke\/cnn\/seed-1\.json: this run record cannot be read: it is not readable JSON .*truncated or damaged\. Restore it .* or delete it/],
