@@ -163,10 +163,10 @@ data, with its checksum); the paper's numbers are shown beside it for orientatio
 const PROFILE = process.env.PROFILE ?? 'quick';
 const RESULTS = process.env.RESULTS_DIR ?? '../results';`, ['parameters']),
     code(`import * as tslab from 'tslab';
-import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel, compareArms } from './lib/report/aggregate.js';
+import { readRecords, table2, table2Markdown, table2Csv, formatStat, armLabel } from './lib/report/aggregate.js';
 import { pretrainingStudy, resolveProfile } from './lib/config.js';
 import { datasetFor, PAPER_DATASETS } from './lib/data/registry.js';
-import { table2Html, frameHtml } from './lib/report/tables.js';
+import { table2Html, frameHtml, armComparisonHtml } from './lib/report/tables.js';
 import { plotlyLoaderHtml, figureHtml, table2Figure, armComparisonFigure } from './lib/report/plots.js';
 import { exportFigure } from './lib/report/export.js';
 import { DataFrame } from 'danfojs-node';
@@ -214,13 +214,7 @@ else if (!studyRecords.length) tslab.display.markdown(\`No runs of profile \${st
 else {
   const studyCells = table2(studyRecords, seeds);
   tslab.display.markdown(\`Dataset: \${[...new Set(studyRecords.map((r) => r.dataset))].join(', ')}\`);
-  tslab.display.html(frameHtml(new DataFrame(compareArms(studyRecords).map((c) => ({
-    arm: armLabel(c.arm),
-    runs: c.f1.n,
-    'F1 %': formatStat(c.f1),
-    'Δ vs random': c.arm === 'dnabert-random' ? '' : c.delta.toFixed(1),
-    'beyond std': c.arm === 'dnabert-random' ? '' : c.beyondStd ? 'yes' : 'no',
-  })))));
+  tslab.display.html(armComparisonHtml(studyRecords));
   tslab.display.html(figureHtml(armComparisonFigure(\`Test F1, \${studyProfile} fine-tuning — random weights against pretrained\`, studyRecords), 400));
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.md\`, table2Markdown(studyCells, seeds));
   writeFileAtomic(\`\${RESULTS}/table2-\${studyProfile}.csv\`, table2Csv(studyCells));
@@ -275,8 +269,8 @@ import type { RunRecord } from './lib/records/run-record.js';
 import { runCommand } from './lib/child.js';
 import { readPretrainRecord, type PretrainRecord } from './lib/records/pretrain-record.js';
 import { LADDER_DATASET, ladderArms, ladderMarkdown, ladderRows, ladderVerdict, rateMarkdown, rateRows, runLadder } from './lib/pretrain/ladder.js';
-import { armLabel, compareArms, formatStat, table2 } from './lib/report/aggregate.js';
-import { frameHtml, table2Html } from './lib/report/tables.js';
+import { table2 } from './lib/report/aggregate.js';
+import { armComparisonHtml, frameHtml, table2Html } from './lib/report/tables.js';
 import { plotlyLoaderHtml, figureHtml, pretrainingCurvesFigure, armComparisonFigure, validationCurvesFigure, ladderPanelsFigure, ladderPretrainingFigure } from './lib/report/plots.js';
 import { DataFrame } from 'danfojs-node';
 
@@ -352,13 +346,7 @@ Test F1 (class 1, %), mean ± sample std over seeds; Δ is the difference to ran
 and "beyond std" says whether it exceeds the standard deviation of both arms.`),
     code(`if (records.some((r) => r.test)) {
   tslab.display.html(figureHtml(armComparisonFigure(\`Test F1, \${finetune.name} fine-tuning — random weights against pretrained\`, records), 400));
-  tslab.display.html(frameHtml(new DataFrame(compareArms(records).map((c) => ({
-    arm: armLabel(c.arm),
-    runs: c.f1.n,
-    'F1 %': formatStat(c.f1),
-    'Δ vs random': c.arm === 'dnabert-random' ? '' : c.delta.toFixed(1),
-    'beyond std': c.arm === 'dnabert-random' ? '' : c.beyondStd ? 'yes' : 'no',
-  })))));
+  tslab.display.html(armComparisonHtml(records));
   tslab.display.html(figureHtml(validationCurvesFigure('Fine-tuning: validation loss per run', records), 360));
   tslab.display.html(table2Html(table2(records, seeds.length), seeds.length));
 } else tslab.display.markdown('No fine-tuning runs — see the data cell above.');`),

@@ -4,7 +4,7 @@
  * or frames, so they are tested outside Jupyter.
  */
 import { DataFrame } from 'danfojs-node';
-import { armLabel, armOfRecord, armsOf, cellArms, cellText, cutOf, DEGENERATE_MARK, type Table2Cell } from './aggregate.js';
+import { armLabel, armOfRecord, armsOf, cellArms, cellText, compareArms, cutOf, DEGENERATE_MARK, formatStat, type Table2Cell } from './aggregate.js';
 import type { RunRecord } from '../records/run-record.js';
 import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
 import { encodeDna, decodeDna } from '../data/dna.js';
@@ -32,6 +32,17 @@ export function runsFrame(records: RunRecord[]): DataFrame {
 }
 
 /** A DataFrame as an HTML table. */
+/** Each arm's test F1 against random weights (compareArms) as a table: runs, F1, Δ and whether Δ exceeds both arms' std. */
+export function armComparisonHtml(records: RunRecord[]): string {
+  return frameHtml(new DataFrame(compareArms(records).map((c) => ({
+    arm: armLabel(c.arm),
+    runs: c.f1.n,
+    'F1 %': formatStat(c.f1),
+    'Δ vs random': c.arm === 'dnabert-random' ? '' : c.delta.toFixed(1),
+    'beyond std': c.arm === 'dnabert-random' ? '' : c.beyondStd ? 'yes' : 'no',
+  }))));
+}
+
 export function frameHtml(df: DataFrame): string {
   const cols = df.columns as string[];
   const rows = df.values as unknown[][];
