@@ -8,7 +8,7 @@
  *   bench.mjs        the bundle of bench/gpu.ts (parity figures, throughput, bench-gpu.md)
  *   pretrain.mjs     the bundle of `npm run pretrain` (lib/cli/pretrain.ts): the ladder at a GPU's batch
  *   pretrain-report.mjs  its results file (bench/gpu-pretrain-report.ts)
- * The pretraining corpus travels beside them as a carried path (GPU_CARRY in bench/gpu-tree.ts).
+ * The pretraining corpus travels beside them as a carried path (GPU_CORPUS in bench/gpu-tree.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';

@@ -83,6 +83,15 @@ export function fraction(v: string): number {
   return n;
 }
 
+/** Option parser: a number above 0, of `unit` (hours, minutes) for the message. */
+export function positive(unit: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError(`expected a number of ${unit} above 0.`);
+    return n;
+  };
+}
+
 /** Option parser for repeatable options: collects every value (after `parse`) into a list. */
 export function collect<T>(parse: (v: string) => T): (v: string, previous: T[] | undefined) => T[] {
   return (v, previous) => [...(previous ?? []), parse(v)];

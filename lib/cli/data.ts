@@ -5,6 +5,7 @@
  * `npm run data -- key <dataset…>`                         the name each dataset's results are filed under
  */
 import { describeLengths, lengthReport } from '../data/windows.js';
+import { kmerWindow } from '../models/tokenizer.js';
 import { DATASETS, expectedTotal } from '../data/registry.js';
 import { datasetKey, loadDataset } from '../data/load.js';
 import { classStats, formatClassStats } from '../data/stats.js';
@@ -33,8 +34,8 @@ examples(
   ['npm run data -- list'],
 );
 
-/** DNABERT's 512 positions of 6-mers ([CLS] and [SEP] aside): the longest sequence it takes whole. */
-const DNABERT_WINDOW = 512 - 2 + 6 - 1;
+/** DNABERT's 512 positions of 6-mers: the longest sequence it takes whole. */
+const DNABERT_WINDOW = kmerWindow(512, 6);
 
 examples(
   cmd.command('info')

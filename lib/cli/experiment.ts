@@ -11,7 +11,7 @@ import { activeBackend, describeOutcome, parseSeeds, runExperiment } from '../tr
 import { estimateMatrix, formatEstimate, maxHours, overBudget } from '../training/estimate.js';
 import { describeBackend } from '../backend.js';
 import { portablePath } from '../paths.js';
-import { checked, collect, command, examples, Option, run } from './command.js';
+import { checked, collect, command, examples, Option, positive, run } from './command.js';
 
 function modelName(v: string): ModelName {
   if (!MODELS.includes(v as ModelName)) throw new Error(`unknown model '${v}'; models: ${MODELS.join(', ')}.`);
@@ -27,7 +27,7 @@ const cmd = command('experiment', 'Train and test models on a dataset, one JSON 
   .option('--save-model', 'save each trained model under <results>/models/ for npm run predict', false)
   .option('--pretrained <dir>', 'dnabert-pretrained: fine-tune this checkpoint folder (npm run pretrain --out, or any Hugging Face DNABERT folder) instead of the official weights; its runs are filed as dnabert-pretrained.<folder name>')
   .option('--expected-duration', 'first time a few training steps of each model and print how long the runs will take at most (always done for the paper profile and with --max-hours or MAX_HOURS)', false)
-  .addOption(new Option('--max-hours <h>', 'stop before training when the measured expected duration of the requested runs is above this (default: MAX_HOURS, else 12)').argParser(checked(positiveNumber)))
+  .addOption(new Option('--max-hours <h>', 'stop before training when the measured expected duration of the requested runs is above this (default: MAX_HOURS, else 12)').argParser(positive('hours')))
   .action(async (o: { dataset: string; model: ModelName[]; seeds: number[]; profile: string; results: string; saveModel: boolean; expectedDuration: boolean; pretrained?: string; maxHours?: number }) => {
     if (o.pretrained !== undefined && !o.model.includes('dnabert-pretrained')) throw new Error('--pretrained names the checkpoint of --model dnabert-pretrained, which is not among the models');
     const limit = maxHours(o.maxHours);
@@ -46,12 +46,6 @@ const cmd = command('experiment', 'Train and test models on a dataset, one JSON 
       }
     }
   });
-function positiveNumber(v: string): number {
-  const h = Number(v);
-  if (!(h > 0)) throw new Error('expected a number of hours above 0.');
-  return h;
-}
-
 examples(cmd, [
   'npm run experiment -- --dataset human_nontata_promoters --model cnn --model dnabert-random --seeds 1-5',
   'npm run experiment -- --dataset data/bundled/human_nontata_promoters.test-split.tsv.gz --model cnn --profile paper',

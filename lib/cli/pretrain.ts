@@ -8,7 +8,7 @@ import { PRETRAIN_CONFIGS, resolvePretrainConfig } from '../config.js';
 import { describeBackend, selectBackend } from '../backend.js';
 import { pretrain } from '../pretrain/pretrain.js';
 import { RECORD_FILE } from '../records/pretrain-record.js';
-import { checked, command, examples, integer, Option, run } from './command.js';
+import { checked, command, examples, integer, Option, positive, run } from './command.js';
 
 /** "75,300,1200": whole numbers of steps, ascending. */
 function stepList(v: string): number[] {
@@ -28,7 +28,7 @@ const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling
   .option('--seed <n>', 'seed of the initialisation, windows and masks', integer(0), 1)
   .option('--batch-size <n>', "windows per optimizer step (default: the configuration's)", integer(1))
   .option('--valid-windows <n>', "held-out windows of each validation (default: the configuration's)", integer(1))
-  .addOption(new Option('--max-minutes <m>', 'a time budget: the first step after it is the last, and the run is saved and recorded as finished there (a signal instead leaves a checkpoint to resume)').argParser(checked(positiveMinutes)))
+  .addOption(new Option('--max-minutes <m>', 'a time budget: the first step after it is the last, and the run is saved and recorded as finished there (a signal instead leaves a checkpoint to resume)').argParser(positive('minutes')))
   .addOption(new Option('--snapshot-steps <list>', "steps whose weights are saved beside --out as <out>-step<N> (default: the configuration's); continuing a finished run may add steps after its last one").argParser(checked(stepList)))
   .action(async (o: { corpus: string; out: string; config: string; steps?: number; seed: number; snapshotSteps?: number[]; batchSize?: number; validWindows?: number; maxMinutes?: number }) => {
     const given = { ...(o.steps ? { steps: o.steps } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.validWindows ? { validWindows: o.validWindows } : {}), ...(o.snapshotSteps ? { snapshotSteps: o.snapshotSteps } : {}) };
@@ -42,12 +42,6 @@ const cmd = command('pretrain', 'Pretrain a DNABERT by masked language modelling
     const early = record.training.steps < record.config.steps ? ` (the time limit; the configuration's ${record.config.steps.toLocaleString('en')})` : '';
     console.log(`${skipped ? 'already done' : 'done'}: ${record.training.steps} steps${early}, validation MLM loss ${f.validLoss.toFixed(4)}, perplexity ${f.perplexity.toFixed(1)}, masked-token accuracy ${(100 * f.maskedAccuracy).toFixed(1)}%, ${Math.round(record.tokensPerSecond)} tokens/s → ${o.out}`);
   });
-function positiveMinutes(v: string): number {
-  const m = Number(v);
-  if (!(m > 0)) throw new Error('expected a number of minutes above 0.');
-  return m;
-}
-
 examples(cmd, [
   'npm run pretrain -- --corpus ../genome.fa.gz --config quick --out results/pretrained/genome',
   'npm run pretrain -- --corpus data/bundled/human_nontata_promoters.test-split.tsv.gz --config quick --steps 300 --out results/pretrained/task',

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertClassifier, BertMaskedLM } from './dnabert.js';
 import { cnnTokenize, type CnnClassifier, type CnnLoss } from './cnn.js';
-import { tokenizeBatch } from './tokenizer.js';
+import { kmerWindow, tokenizeBatch } from './tokenizer.js';
 
 /**
  * Token rows for a set of sequences: ids (and attention mask for BERT), row-major [n, width]. Rows too
@@ -97,7 +97,7 @@ export function bertAdapter(model: BertClassifier, opts: { k: number; maxLen: nu
   return {
     kind: 'dnabert',
     variables: model.params,
-    window: opts.maxLen - 2 + opts.k - 1,
+    window: kmerWindow(opts.maxLen, opts.k),
     encode(seqs) {
       const e = tokenizeBatch(seqs, { k: opts.k, maxLen: opts.maxLen, attendToPadding: opts.attendToPadding });
       return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };

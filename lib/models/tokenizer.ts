@@ -144,6 +144,11 @@ export function tokenize(seq: string, opts: TokenizerOptions): string[] {
   return Array.from(b.ids.subarray(0, b.lengths[0]), (id) => vocab[id]);
 }
 
+/** The longest sequence in bp that `positions` token positions of k-mers take whole ([CLS] and [SEP] aside). */
+export function kmerWindow(positions: number, k: number): number {
+  return positions - 2 + k - 1;
+}
+
 /**
  * The authors' maxLen: the longest training sequence in bp (one token per base is an upper bound of
  * k-mers + 2 special tokens for k ≥ 3), capped at 512 positions.

@@ -22,7 +22,7 @@ import { scheduledLr, stepIndependent } from '../training/optim.js';
 import { train } from '../training/train.js';
 import type { EvalPoint, TrainResult } from '../records/train-state.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
-import { tokenizeBatch, tokenizeInto } from '../models/tokenizer.js';
+import { kmerWindow, tokenizeBatch, tokenizeInto } from '../models/tokenizer.js';
 import { writeJsonAtomic } from '../atomic.js';
 import { sameJson } from '../records/artifact.js';
 import { PRETRAIN_RECORD_SCHEMA, readPretrainRecord, RECORD_FILE, type PretrainRecord } from '../records/pretrain-record.js';
@@ -81,7 +81,7 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig, onMasked?: On
   return {
     kind: 'dnabert-mlm',
     variables: model.params,
-    window: c.maxLen - 2 + c.k - 1,
+    window: kmerWindow(c.maxLen, c.k),
     encode(seqs) {
       const e = tokenizeBatch(seqs, tok);
       return { n: e.n, width: e.maxLen, ids: e.ids, mask: e.mask };
@@ -230,7 +230,7 @@ export async function pretrain(spec: PretrainSpec): Promise<{ record: PretrainRe
 
 async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: number): Promise<{ record: PretrainRecord; skipped: boolean }> {
   const startedAt = new Date().toISOString();
-  const window = c.maxLen - 2 + c.k - 1;
+  const window = kmerWindow(c.maxLen, c.k);
   const corpus = await readCorpus(spec.corpus, { window, validFraction: c.validFraction, testFraction: spec.testFraction, holdoutSeed: spec.holdoutSeed });
   const log = (s: string) => spec.quiet || console.log(s);
   log(describeCorpus(corpus));

@@ -11,7 +11,7 @@ import { MODELS, type ModelName } from '../config.js';
 import { datasetFor, PAPER_DATASETS } from '../data/registry.js';
 import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
 import { readRecord, type RunRecord } from '../records/run-record.js';
-import { DEGENERATE_WARNING, degenerateWarning } from '../metrics.js';
+import { DEGENERATE_SHARE, DEGENERATE_WARNING, degenerateWarning } from '../metrics.js';
 
 /** Every run record under `<resultsDir>/runs`, optionally for one profile. */
 export function readRecords(resultsDir = 'results', profile?: string): RunRecord[] {
@@ -143,8 +143,9 @@ export function formatStat(s: Stat, digits = 1): string {
   return Number.isNaN(s.std) ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`;
 }
 
-/** The mark of a cell with a degenerate seed (its notes name the seeds). */
+/** The mark of a cell with a degenerate seed, and what it means (the notes name the seeds). */
 export const DEGENERATE_MARK = '‡';
+const DEGENERATE_NOTE = `${DEGENERATE_MARK}: a seed's model predicts one class for more than ${100 * DEGENERATE_SHARE} % of the test sequences (a degenerate model; the notes name it).`;
 
 export function cellText(c: Table2Cell, expectedSeeds: number): string {
   if (c.f1.n === 0) return c.notRun.length ? 'not run' : 'missing';
@@ -183,7 +184,7 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
     for (const r of reasons) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: not run — ${r}`);
     for (const w of c.warnings) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: ${w}`);
   }
-  const marks = cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_MARK}: a seed's model predicts one class for more than 95 % of the test sequences (a degenerate model; the notes name it).` : '';
+  const marks = cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_NOTE}` : '';
   return lines.join('\n') + `\n\nTest F1 of class 1 in %, mean ± sample std over seeds.${marks}\n` + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
 }
 

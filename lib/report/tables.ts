@@ -6,6 +6,7 @@
 import { DataFrame } from 'danfojs-node';
 import { armLabel, armOfRecord, armsOf, cellArms, cellText, compareArms, cutOf, DEGENERATE_MARK, formatStat, type Table2Cell } from './aggregate.js';
 import type { RunRecord } from '../records/run-record.js';
+import { DEGENERATE_SHARE } from '../metrics.js';
 import { kmerVocab, tokenizeBatch } from '../models/tokenizer.js';
 import { encodeDna, decodeDna } from '../data/dna.js';
 
@@ -68,7 +69,7 @@ export function table2Html(cells: Table2Cell[], expectedSeeds: number): string {
     })
     .join('');
   const splits = datasets.flatMap((d) => [...new Set(cells.filter((c) => c.dataset === d).flatMap((c) => c.splits))].map((sp) => `<li>${esc(d)}: ${esc(sp)}</li>`));
-  const cut = (datasets.some((d) => cutOf(cells, d) > 0) ? ' †: sequences longer than a model were cut to their first bases (the authors\' truncation; hover for the share of test bases unseen).' : '') + (cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_MARK}: a seed's model predicts one class for more than 95 % of the test sequences (a degenerate model).` : '');
+  const cut = (datasets.some((d) => cutOf(cells, d) > 0) ? ' †: sequences longer than a model were cut to their first bases (the authors\' truncation; hover for the share of test bases unseen).' : '') + (cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_MARK}: a seed's model predicts one class for more than ${100 * DEGENERATE_SHARE} % of the test sequences (a degenerate model).` : '');
   return `<table>${head}${body}</table><p style="font-size:90%">Test F1 of class 1 (%), mean ± sample std over seeds; n = number of finished runs where fewer than ${expectedSeeds}.${cut}</p>${splits.length ? `<p style="font-size:90%">Data:</p><ul style="font-size:90%">${splits.join('')}</ul>` : ''}`;
 }
 

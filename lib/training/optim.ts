@@ -21,7 +21,6 @@ export function linearWarmupDecay(step: number, peak: number, warmup: number, to
   return peak * Math.max(0, (total - step) / Math.max(1, total - warmup));
 }
 
-
 /**
  * The rate after `step` steps under `schedule`: linear warmup to `peak` over `warmup` steps, then
  * linear decay to 0 at `total` (`linear-decay`), `peak` (`constant`), or `peak·√(warmup/step)`

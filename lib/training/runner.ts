@@ -232,11 +232,13 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
     const { adapter, config, pretrained } = built;
     try {
       const warnings: string[] = [...built.warnings];
+      const warn = (w: string | null) => {
+        if (w === null) return;
+        warnings.push(w);
+        if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
+      };
       const long = longSequences(adapter, p, data);
-      if (long.warning) {
-        warnings.push(long.warning);
-        if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${long.warning}`);
-      }
+      warn(long.warning);
       const trainRows = rows(adapter, long.train);
       const validRows = rows(adapter, long.valid);
       const result = await train(adapter, trainRows, validRows, { ...trainOptions(spec.model, p, spec.seed), checkpointDir: ck, quiet: spec.quiet, onStep: spec.onStep });
@@ -245,11 +247,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       // per sequence: a windowed sequence's prediction is the mean of its windows' probabilities
       const probs = long.test.of ? meanOverWindows(scored.probs, scored.classes, long.test.of, data.test.seqs.length) : scored.probs;
       const report = evaluate(data.test.labels, probs, scored.classes);
-      const w = degenerateWarning(report.matrix, data.ds.classes);
-      if (w) {
-        warnings.push(w);
-        if (!spec.quiet) console.warn(`WARNING ${key} ${spec.model} seed ${spec.seed}: ${w}`);
-      }
+      warn(degenerateWarning(report.matrix, data.ds.classes));
       let savedModel: string | undefined;
       if (spec.saveModel) {
         savedModel = join(resultsDir, 'models', key, p.name, arm, `seed-${spec.seed}`);
@@ -307,7 +305,7 @@ export function parseSeeds(s: string): number[] {
 export function describeOutcome({ record, skipped }: Pick<RunOutcome, 'record' | 'skipped'>): string {
   const what = record.status !== 'done' ? `not run (${(record.reason ?? '').split('. ')[0]})` : skipped ? 'already done' : 'done';
   const f1 = record.test ? `: F1 ${(100 * record.test.f1).toFixed(1)}%, accuracy ${(100 * record.test.accuracy).toFixed(1)}%, ${record.training!.seconds.toFixed(0)} s` : '';
-  return `${record.dataset} · ${record.arm ?? record.model} · seed ${record.seed} — ${what}${f1}`;
+  return `${record.dataset} · ${record.arm} · seed ${record.seed} — ${what}${f1}`;
 }
 
 export interface MatrixOptions {
