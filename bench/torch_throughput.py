@@ -1,6 +1,6 @@
 """PyTorch reference for `make bench`: the same training steps (forward + backward + AdamW) as
 bench/throughput.ts, with the architectures of the parity fixtures. Prints one JSON line.
-Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-base|bert-deep-narrow|mlm-small> [steps]
+Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-quick|bert-quick-495|bert-base|bert-deep-narrow|mlm-small|mlm-quick> [steps]
        [--device cpu|cuda] [--batch N] [--precision fp32|tf32|bf16]
 On CUDA (bench/gpu.ts): attention through F.scaled_dot_product_attention (Hugging Face's default), TF32 or
 bf16 autocast as asked, and the peak GPU memory of the timed steps."""
@@ -60,12 +60,15 @@ def main():
         x = torch.randint(3, 7, (batch, seq + 2), device=dev)
         y = torch.randint(0, 2, (batch, 1), device=dev).float()
         loss_fn = lambda: torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
-    elif workload == "mlm-small":
+    elif workload in ("mlm-small", "mlm-quick"):
         sys.path.insert(0, os.path.join(HERE, "..", "test", "fixtures", "bert"))
         mlm = load("test/fixtures/bert/make_mlm_fixtures.py", "mlmfix")
         cfg = dict(mlm.CONFIG)
-        cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
-        batch, seq = a.batch or 16, 256
+        if workload == "mlm-small":
+            cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
+        else:
+            cfg.update(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512)
+        batch, seq = a.batch or 16, 256 if workload == "mlm-small" else 248
         if cuda:
             use_sdpa(mlm)
         model = mlm.BertForMaskedLM(cfg)
@@ -85,13 +88,17 @@ def main():
         if workload == "bert-base":
             cfg.update(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
             batch = 8
+        elif workload in ("bert-quick", "bert-quick-495"):
+            cfg.update(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512)
+            batch = 16
         elif workload == "bert-deep-narrow":
             cfg.update(hidden_size=64, num_hidden_layers=12, num_attention_heads=2, intermediate_size=256)
             batch = 4
         else:
             cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
             batch = 16
-        batch, seq = a.batch or batch, 64 if workload == "bert-deep-narrow" else 256
+        seq = {"bert-deep-narrow": 64, "bert-quick": 248, "bert-quick-495": 495}.get(workload, 256)
+        batch = a.batch or batch
         model = bert.BertForSequenceClassification(cfg)
         ids = torch.randint(5, 4101, (batch, seq), device=dev)
         mask = torch.ones(batch, seq, dtype=torch.long, device=dev)

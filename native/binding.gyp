@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "dnabert_native",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/elementwise.cc", "src/nn.cc", "src/attention.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/elementwise.cc", "src/nn.cc", "src/attention.cc", "src/encoder.cc"],
       "include_dirs": ["<!@(node blas.js include)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -261,6 +261,35 @@ export function kernelSuite(backend: string, skip: string | false): void {
     }
   });
 
+  test(`[${backend}] the fused encoder layer equals the layer composed from the single fused ops with dropout on (same seeds, same masks), values and gradients`, opts, () => {
+    tf.setBackend(backend);
+    for (const [B, L, H, heads, F] of [[2, 7, 8, 2, 16], [3, 5, 6, 3, 4]]) {
+      const rng = seededRng(5);
+      const make = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape);
+      tf.tidy(() => {
+        const h = make([B, L, H]) as tf.Tensor3D;
+        const params = encoderLayerShapes(H, F).map(make);
+        const mask = tf.concat([tf.zeros([B, 1, 1, L - 2]), tf.fill([B, 1, 1, 2], -3.4028234663852886e38)], 3);
+        const dy = make([B, L, H]);
+        const run = (layer: typeof ops.encoderLayer) => {
+          const f = (...xs: tf.Tensor[]) => tf.sum(tf.mul(layer(xs[0] as tf.Tensor3D, encoderLayerWeights(xs.slice(1)), mask, heads, 0.2, 0.3, 1e-12, true, [11, 12, 13]), dy));
+          const y = layer(h, encoderLayerWeights(params), mask, heads, 0.2, 0.3, 1e-12, true, [11, 12, 13]);
+          return { y: y.dataSync(), grads: tf.grads(f)([h, ...params]).map((g) => g.dataSync()) };
+        };
+        const fused = run(ops.encoderLayer), composed = run(ops.composedEncoderLayer);
+        const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, what: string) => {
+          assert.equal(a.length, b.length, what);
+          for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * (1 + Math.abs(b[i])), `${what}[${i}]: fused ${a[i]} vs composed ${b[i]} (B ${B}, L ${L}, width ${H}, FFN ${F})`);
+        };
+        close(fused.y, composed.y, 'output');
+        // dropout is on: some outputs differ from the layer without it
+        const plain = ops.encoderLayer(h, encoderLayerWeights(params), mask, heads, 0.2, 0.3, 1e-12, false, [11, 12, 13]).dataSync();
+        assert.ok(plain.some((x, i) => Math.abs(x - fused.y[i]) > 1e-3), 'dropout changed the output');
+        fused.grads.forEach((g, i) => close(g, composed.grads[i], `gradient ${i}`));
+      });
+    }
+  });
+
   test(`[${backend}] embedding, conv1d, embedding + conv1d, max pooling and batch norm equal the composed ops`, opts, () => {
     same('embedding with repeated ids', [{ shape: [7, 3] }, { shape: [2, 4], dtype: 'int32', ints: 7 }], (t, ids) => ops.embedding(ids, t as tf.Tensor2D));
     for (const [B, L, C, K, O] of [[2, 9, 3, 4, 5], [1, 8, 1, 8, 2], [3, 20, 16, 8, 8]]) {

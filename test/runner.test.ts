@@ -37,7 +37,7 @@ test('profiles: typed defaults, the authors\' values, unknown keys rejected with
   assert.throws(() => resolveProfile('quick', undefined, { dnabert: { lr: 1 } as never }), /unknown config key 'override\.dnabert\.lr'/);
   assert.throws(() => merge({ a: 1 }, { b: 2 }, 'x'), /unknown config key 'x\.b'; known keys: a/);
   // per-dataset caps apply to the dataset and to its stand-ins, by registry name
-  for (const key of ['human_enhancers_cohn', 'human_enhancers_cohn.test-split', 'human_enhancers_cohn.table']) assert.equal(resolveProfile('quick', key).data.maxTrain, 1440, key);
+  for (const key of ['human_enhancers_cohn', 'human_enhancers_cohn.test-split', 'human_enhancers_cohn.table']) assert.equal(resolveProfile('quick', key).data.maxValid, 320, key);
   assert.equal(resolveProfile('quick', 'human_nontata_promoters.test-split').data.maxTrain, 6000);
   assert.equal(resolveProfile('paper', 'human_enhancers_cohn.test-split').data.maxTrain, null, 'the paper profile is never capped');
 });

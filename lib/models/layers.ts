@@ -26,8 +26,8 @@ export interface FusedKernels {
   sigmoidCrossEntropy?(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
   /** Optional: the CNN's whole stack of blocks and its flatten (see `convStack`) as one call forward and one back. */
   convStack?(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor2D;
-  /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back. */
-  encoderLayer?(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D;
+  /** Optional: a whole encoder layer (see `encoderLayer`) as one call forward and one back; null: that case is composed. */
+  encoderLayer?(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D | null;
 }
 
 /** A dense layer's weight [in, out] and bias [out]. */

@@ -137,12 +137,12 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
 /**
  * One post-LayerNorm BERT encoder layer on h [B, L, H]:
  *   a = LayerNorm(dropout(dense(selfAttention(q, k, v))) + h); out = LayerNorm(dropout(dense(GELU(dense(a)))) + a).
- * Where the backend has it (torch), one fused call each way with the same ops and dropout masks as the
+ * Where the backend has it (native, torch), one fused call each way with the same ops and dropout masks as the
  * composed layer (`composedEncoderLayer`), so that its graph lives in the backend, not on the tape.
  */
 export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, training: boolean, seeds: EncoderLayerSeeds): tf.Tensor3D {
-  const fused = fusedKernels()?.encoderLayer;
-  if (fused) return fused(h, w, additiveMask, heads, training ? attentionRate : 0, training ? hiddenRate : 0, eps, seeds);
+  const fused = fusedKernels()?.encoderLayer?.(h, w, additiveMask, heads, training ? attentionRate : 0, training ? hiddenRate : 0, eps, seeds) ?? null;
+  if (fused) return fused;
   return composedEncoderLayer(h, w, additiveMask, heads, attentionRate, hiddenRate, eps, training, seeds);
 }
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { addon, REDUCE } from './addon.js';
 import { valuesOf } from './backend.js';
+import type { EncoderLayerSeeds, EncoderLayerWeights } from '../models/layers.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -237,6 +238,82 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
     };
   }) as unknown as Grad) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
   return op(q, k, v) as tf.Tensor3D;
+}
+
+/**
+ * Buffers the encoder layer's backward pass has finished with, by kind and length, for the next forward
+ * pass: a fresh multi-megabyte array costs a page fault per 4 KiB on first touch, which on a small BERT
+ * costs about as much as the layer's arithmetic. A buffer enters only after its one reader (the layer's
+ * gradient function) has returned, so nothing reads it again; at most `SPARE_BYTES` are held.
+ */
+const spare = new Map<string, (Float32Array | Uint8Array)[]>();
+const SPARE_BYTES = 1.5 * 2 ** 30;
+let spareBytes = 0;
+
+function takeBuffer<T extends Float32Array | Uint8Array>(kind: new (n: number) => T, length: number): T {
+  const list = spare.get(`${kind.name}:${length}`);
+  const reused = list?.pop() as T | undefined;
+  if (!reused) return new kind(length);
+  spareBytes -= reused.byteLength;
+  return reused;
+}
+
+function giveBuffer(buffer: Float32Array | Uint8Array): void {
+  if (buffer.byteLength === 0 || spareBytes + buffer.byteLength > SPARE_BYTES) return;
+  const key = `${buffer.constructor.name}:${buffer.length}`;
+  const list = spare.get(key) ?? [];
+  list.push(buffer);
+  spare.set(key, list);
+  spareBytes += buffer.byteLength;
+}
+
+/** The floats and bytes an encoder layer's forward pass saves for its backward pass (native/src/encoder.cc Layout). */
+export function encoderSaveSizes(B: number, L: number, W: number, heads: number, F: number, attentionRate: number, hiddenRate: number): { floats: number; bytes: number } {
+  const N = B * L, probs = B * heads * L * L;
+  return { floats: 7 * N * W + 2 * N * F + probs + 4 * N, bytes: (attentionRate > 0 ? probs : 0) + (hiddenRate > 0 ? 2 * N * W : 0) };
+}
+
+/**
+ * One post-LayerNorm BERT encoder layer (lib/models/ops.ts composedEncoderLayer) as one native call each
+ * way (native/src/encoder.cc): sgemms over all rows, with bias, GELU, dropout, residual and layer norm
+ * fused into the passes after them, and attention per (sequence, head) while its scores are in cache.
+ * The dropout masks are the single fused ops' for the same seeds. Null when the mask is not [B, 1, 1, L]
+ * or the addon predates the layer (the caller composes it).
+ */
+export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D | null {
+  const native = addon();
+  if (!native.encoderForward || !native.encoderBackward) return null;
+  const [B, L, W] = h.shape;
+  const F = w.intermediate.w.shape[1];
+  if (!Number.isInteger(W / heads)) throw new Error(`encoder layer: width ${W} is not divisible by ${heads} heads`);
+  if (additiveMask && (additiveMask.size !== B * L || additiveMask.shape[0] !== B || additiveMask.shape[additiveMask.rank - 1] !== L)) return null;
+  const maskValues = additiveMask ? vals(additiveMask) : null;
+  const dims = Int32Array.of(B, L, W, heads, F);
+  const seed = (s: number | undefined) => s ?? Math.floor(Math.random() * 2 ** 52);
+  const [s0, s1, s2] = [seed(seeds[0]), seed(seeds[1]), seed(seeds[2])];
+  const { floats, bytes: keepBytes } = encoderSaveSizes(B, L, W, heads, F, attentionRate, hiddenRate);
+  const params = [w.query, w.key, w.value, w.attentionOutput].flatMap((d): tf.Tensor[] => [d.w, d.b]);
+  params.push(w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta);
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [ht, ...pt] = args as tf.Tensor[];
+    const y = new Float32Array(B * L * W), saved = takeBuffer(Float32Array, floats), keep = takeBuffer(Uint8Array, keepBytes);
+    if (y.length) native.encoderForward!(vals(ht), pt.map(vals), maskValues, y, saved, keep, dims, attentionRate, hiddenRate, eps, s0, s1, s2);
+    save([ht, ...pt, f32(saved, [floats]), tf.tensor(keep, [keepBytes], 'bool')]);
+    return {
+      value: f32(y, [B, L, W]),
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => {
+        const [sh, ...rest] = kept;
+        const sp = rest.slice(0, 16), [ss, sk] = rest.slice(16);
+        const dh = new Float32Array(B * L * W), grads = sp.map((t) => new Float32Array(t.size));
+        if (dh.length) native.encoderBackward!(vals(sh), sp.map(vals), vals(dy), vals(ss), bytes(sk), dh, grads, dims, attentionRate, hiddenRate, eps);
+        giveBuffer(vals(ss));
+        giveBuffer(bytes(sk));
+        return [f32(dh, [B, L, W]), ...grads.map((g, i) => f32(g, sp[i].shape))];
+      },
+    };
+  }) as unknown as Grad) as (...xs: tf.Tensor[]) => tf.Tensor;
+  return op(h, ...params) as tf.Tensor3D;
 }
 
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient scatter-adds rows (repeated ids accumulate). */

@@ -61,6 +61,31 @@ struct Args {
   int32_t* i32(size_t i, size_t* len = nullptr) const { return static_cast<int32_t*>(array(i, napi_int32_array, len)); }
   uint32_t* u32(size_t i) const { return static_cast<uint32_t*>(array(i, napi_uint32_array)); }
 
+  // Argument i: an array of `want.size()` float32 arrays, element j of want[j] values.
+  std::vector<float*> f32list(size_t i, const std::vector<int64_t>& want) const {
+    bool is = false;
+    napi_is_array(env, v[i], &is);
+    uint32_t n = 0;
+    if (is) napi_get_array_length(env, v[i], &n);
+    if (!is || n != want.size()) fail("argument " + std::to_string(i) + " must be an array of " + std::to_string(want.size()) + " float32 arrays");
+    std::vector<float*> out(n);
+    for (uint32_t j = 0; j < n; j++) {
+      napi_value e;
+      napi_get_element(env, v[i], j, &e);
+      bool typed = false;
+      napi_is_typedarray(env, e, &typed);
+      napi_typedarray_type type = napi_int8_array;
+      size_t len = 0;
+      void* data = nullptr;
+      if (typed) napi_get_typedarray_info(env, e, &type, &len, &data, nullptr, nullptr);
+      if (!typed || type != napi_float32_array) fail("argument " + std::to_string(i) + "[" + std::to_string(j) + "] must be a Float32Array");
+      if (static_cast<int64_t>(len) != want[j])
+        fail("argument " + std::to_string(i) + "[" + std::to_string(j) + "] has " + std::to_string(len) + " elements, expected " + std::to_string(want[j]));
+      out[j] = static_cast<float*>(data);
+    }
+    return out;
+  }
+
   double num(size_t i) const {
     double d;
     if (napi_get_value_double(env, v[i], &d) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
@@ -229,6 +254,46 @@ FN(attentionBackward, 15, {
                         a.int64(10), a.int64(11), a.int64(12), static_cast<float>(a.num(13)), static_cast<float>(a.num(14)));
 })
 
+// The encoder layer's dimensions from [B, L, W, heads, F] (argument i) and the rates and eps after it.
+dn::EncoderDims encoderDims(const Args& a, size_t i) {
+  size_t n;
+  const int32_t* s = a.i32(i, &n);
+  if (n != 5) a.fail("dims must be [B, L, width, heads, FFN width]");
+  dn::EncoderDims d{s[0], s[1], s[2], s[3], s[4], static_cast<float>(a.num(i + 1)), static_cast<float>(a.num(i + 2)), static_cast<float>(a.num(i + 3))};
+  if (d.B < 0 || d.L < 0 || d.W < 1 || d.heads < 1 || d.F < 1 || d.W % d.heads != 0) a.fail("bad dims");
+  return d;
+}
+
+std::vector<int64_t> encoderParamSizes(const dn::EncoderDims& d) {
+  const int64_t W = d.W, F = d.F;
+  return {W * W, W, W * W, W, W * W, W, W * W, W, W, W, W * F, F, F * W, W, W, W};
+}
+
+// encoderForward(h, params[16], mask | null, y, save, keep, dims, attnRate, hiddenRate, eps, seedAttn, seedAttnOut, seedOut)
+FN(encoderForward, 13, {
+  const dn::EncoderDims d = encoderDims(a, 6);
+  const int64_t NW = d.B * d.L * d.W;
+  const std::vector<float*> p = a.f32list(1, encoderParamSizes(d));
+  const float* mask = nullptr;
+  if (!a.isNull(2)) {
+    size_t len;
+    mask = a.f32(2, &len);
+    if (static_cast<int64_t>(len) != d.B * d.L) a.fail("mask must hold B·L values");
+  }
+  dn::encoderForward(d, a.f32n(0, NW), p.data(), mask, a.f32n(3, NW), a.f32n(4, dn::encoderSaveFloats(d)),
+                     a.u8n(5, dn::encoderSaveBytes(d)), static_cast<uint64_t>(a.num(10)), static_cast<uint64_t>(a.num(11)),
+                     static_cast<uint64_t>(a.num(12)));
+})
+// encoderBackward(h, params[16], dy, save, keep, dh, grads[16], dims, attnRate, hiddenRate, eps)
+FN(encoderBackward, 11, {
+  const dn::EncoderDims d = encoderDims(a, 7);
+  const int64_t NW = d.B * d.L * d.W;
+  const std::vector<int64_t> sizes = encoderParamSizes(d);
+  const std::vector<float*> p = a.f32list(1, sizes), g = a.f32list(6, sizes);
+  dn::encoderBackward(d, a.f32n(0, NW), p.data(), a.f32n(2, NW), a.f32n(3, dn::encoderSaveFloats(d)),
+                      a.u8n(4, dn::encoderSaveBytes(d)), a.f32n(5, NW), g.data());
+})
+
 // gatherRows(table, ids, out, dim) and scatterAddRows(dy, ids, out, dim)
 FN(gatherRows, 4, {
   size_t tlen, count;
@@ -302,7 +367,7 @@ napi_value Init(napi_env env, napi_value exports) {
 #define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
       P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(batchNormForward), P(batchNormBackward), P(gelu),   P(geluGrad),
-      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(gatherRows),    P(scatterAddRows), P(biasRows),       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
+      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(encoderForward), P(encoderBackward), P(gatherRows),    P(scatterAddRows), P(biasRows),       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);

@@ -1,22 +1,16 @@
 // Fused multi-head self-attention over the projections' own [B, L, H·D] layout: per (batch, head),
 // sgemms on strided row views (leading dimension H·D) replace the head transposes, and softmax,
-// mask, scale and dropout run in one pass. Saved for the backward pass: the softmax output and a
-// one-byte dropout mask, instead of scores, probabilities, a float mask and dropped probabilities.
+// mask, scale and dropout run in one pass while the head's L × L scores are in cache. The (batch,
+// head) pairs are split over the OpenMP threads, each with its own scratch (OpenBLAS runs one thread
+// per call inside a parallel region). Saved for the backward pass: the softmax output and a one-byte
+// dropout mask, instead of scores, probabilities, a float mask and dropped probabilities.
 #include <cblas.h>
 
-#include <cmath>
-#include <limits>
 #include <vector>
 
 #include "kernels.h"
 
 namespace dn {
-
-static inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 static void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
                  int64_t ldb, float beta, float* c, int64_t ldc) {
@@ -29,33 +23,31 @@ void attentionForward(const float* q, const float* k, const float* v, const floa
                       uint8_t* keep, int64_t B, int64_t L, int64_t H, int64_t D, float scale, float rate, uint64_t seed) {
   const int64_t HD = H * D, LL = L * L;
   const float keepScale = rate > 0 ? 1.0f / (1.0f - rate) : 1.0f;
-  const uint64_t base = mix64(seed + 0x9e3779b97f4a7c15ULL);
-  std::vector<float> dropped(rate > 0 ? static_cast<size_t>(LL) : 0);
-  for (int64_t b = 0; b < B; b++) {
-    for (int64_t h = 0; h < H; h++) {
-      const int64_t bh = b * H + h;
-      const float* qb = q + b * L * HD + h * D;
-      const float* kb = k + b * L * HD + h * D;
-      const float* vb = v + b * L * HD + h * D;
+  const uint64_t base = dropoutBase(seed);
+#pragma omp parallel if (B * H > 1)
+  {
+    std::vector<float> dropped(rate > 0 ? static_cast<size_t>(LL) : 0);
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < B * H; bh++) {
+      const int64_t b = bh / H, h = bh % H;
+      const int64_t off = b * L * HD + h * D;
       float* p = probs + bh * LL;
-      gemm(false, true, L, L, D, qb, HD, kb, HD, 0.0f, p, L);
+      gemm(false, true, L, L, D, q + off, HD, k + off, HD, 0.0f, p, L);
       const float* mrow = mask ? mask + b * L : nullptr;
-#pragma omp parallel for schedule(static) if (LL >= (1 << 15))
       for (int64_t i = 0; i < L; i++) {
         float* row = p + i * L;
         softmaxRow(row, row, L, scale, mrow);
         if (rate > 0) {
           uint8_t* kr = keep + bh * LL + i * L;
           float* dr = dropped.data() + i * L;
-          const uint64_t off = static_cast<uint64_t>(bh * LL + i * L);
+          const uint64_t first = static_cast<uint64_t>(bh * LL + i * L);
           for (int64_t j = 0; j < L; j++) {
-            const float u = static_cast<float>(mix64(base + off + static_cast<uint64_t>(j)) >> 40) * (1.0f / 16777216.0f);
-            kr[j] = u >= rate;
+            kr[j] = dropoutKeep(base, first + static_cast<uint64_t>(j), rate);
             dr[j] = kr[j] ? row[j] * keepScale : 0.0f;
           }
         }
       }
-      gemm(false, false, L, D, L, rate > 0 ? dropped.data() : p, L, vb, HD, 0.0f, ctx + b * L * HD + h * D, HD);
+      gemm(false, false, L, D, L, rate > 0 ? dropped.data() : p, L, v + off, HD, 0.0f, ctx + off, HD);
     }
   }
 }
@@ -65,10 +57,12 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
                        float scale, float rate) {
   const int64_t HD = H * D, LL = L * L;
   const float keepScale = rate > 0 ? 1.0f / (1.0f - rate) : 1.0f;
-  std::vector<float> dropped(static_cast<size_t>(LL)), ds(static_cast<size_t>(LL));
-  for (int64_t b = 0; b < B; b++) {
-    for (int64_t h = 0; h < H; h++) {
-      const int64_t bh = b * H + h;
+#pragma omp parallel if (B * H > 1)
+  {
+    std::vector<float> dropped(rate > 0 ? static_cast<size_t>(LL) : 0), ds(static_cast<size_t>(LL));
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < B * H; bh++) {
+      const int64_t b = bh / H, h = bh % H;
       const int64_t off = b * L * HD + h * D;
       const float* p = probs + bh * LL;
       const float* pd = p;
@@ -79,7 +73,6 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
       }
       gemm(true, false, L, D, L, pd, L, dctx + off, HD, 0.0f, dv + off, HD);       // dV = P'ᵀ · dC
       gemm(false, true, L, L, D, dctx + off, HD, v + off, HD, 0.0f, ds.data(), L);  // dP' = dC · Vᵀ
-#pragma omp parallel for schedule(static) if (LL >= (1 << 15))
       for (int64_t i = 0; i < L; i++) {
         float* row = ds.data() + i * L;
         const float* prow = p + i * L;
@@ -88,6 +81,7 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
           for (int64_t j = 0; j < L; j++) row[j] = kr[j] ? row[j] * keepScale : 0.0f;
         }
         double dot = 0;
+#pragma omp simd reduction(+ : dot)
         for (int64_t j = 0; j < L; j++) dot += static_cast<double>(prow[j]) * row[j];
         const float d = static_cast<float>(dot);
         for (int64_t j = 0; j < L; j++) row[j] = scale * prow[j] * (row[j] - d);

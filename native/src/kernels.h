@@ -4,8 +4,66 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace dn {
+
+// A counter-based generator (SplitMix64 finaliser): draw i depends only on (seed, i), so a dropout mask
+// is the same whatever the thread count.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+inline uint64_t dropoutBase(uint64_t seed) { return mix64(seed + 0x9e3779b97f4a7c15ULL); }
+// Whether element i of a mask drawn from `base` (dropoutBase(seed)) is kept at dropout `rate`.
+inline bool dropoutKeep(uint64_t base, uint64_t i, float rate) {
+  return static_cast<float>(mix64(base + i) >> 40) * (1.0f / 16777216.0f) >= rate;
+}
+
+// e^x (relative error < 2e-7; 0 below −87, e^88 above 88): 2^(x·log2 e) split into integer and
+// fraction, the fraction's power a degree-6 polynomial. Branch-free, so loops over it vectorise (std::exp
+// does not).
+inline float expApprox(float in) {
+  const float x = in < -87.0f ? -87.0f : (in > 88.0f ? 88.0f : in);
+  const float t = x * 1.44269504088896341f;
+  const float fi = __builtin_floorf(t);
+  const float f = t - fi;
+  float p = 1.535336188319500e-4f;
+  p = p * f + 1.339887440266574e-3f;
+  p = p * f + 9.618437357674640e-3f;
+  p = p * f + 5.550332471162809e-2f;
+  p = p * f + 2.402264791363012e-1f;
+  p = p * f + 6.931472028550421e-1f;
+  p = p * f + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(fi) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return in < -87.0f ? 0.0f : p * scale;
+}
+
+// Exact GELU x·Φ(x) and its derivative Φ(x) + x·φ(x), with erf by Abramowitz & Stegun 7.1.26 (absolute
+// error < 1.5e-7, the approximation TensorFlow.js's erf uses); e^(−x²/2) serves both Φ and φ.
+inline void geluParts(float x, float& cdf, float& pdf) {
+  const float z = x * 0.70710678118654752440f;
+  const float az = z < 0 ? -z : z;
+  const float t = 1.0f / (1.0f + 0.3275911f * az);
+  const float e = expApprox(-z * z);
+  const float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+  const float erfAbs = 1.0f - poly * e;
+  cdf = 0.5f * (1.0f + (z < 0 ? -erfAbs : erfAbs));
+  pdf = 0.39894228040143267794f * e;
+}
+inline float geluAt(float x) {
+  float cdf, pdf;
+  geluParts(x, cdf, pdf);
+  return x * cdf;
+}
+inline float geluGradAt(float x) {
+  float cdf, pdf;
+  geluParts(x, cdf, pdf);
+  return cdf + x * pdf;
+}
 
 // C[i] = alpha · op(A[aIdx[i]]) · op(B[bIdx[i]]) + beta · C[i] for i < batch; op = transpose when flagged.
 // A batch of A holds m·k values, of B k·n, of C m·n.
@@ -61,6 +119,23 @@ void attentionForward(const float* q, const float* k, const float* v, const floa
 void attentionBackward(const float* q, const float* k, const float* v, const float* probs, const uint8_t* keep,
                        const float* dctx, float* dq, float* dk, float* dv, int64_t B, int64_t L, int64_t H, int64_t D,
                        float scale, float rate);
+// One post-LayerNorm BERT encoder layer (lib/models/ops.ts composedEncoderLayer) on h [B·L, W] with
+// `heads` heads and FFN width F, forward and backward in one call each. p: the 16 parameters in
+// EncoderLayerWeights' order (query W [W, W], b; key; value; attention output; its norm γ, β;
+// intermediate W [W, F], b; output W [F, W], b; its norm γ, β). mask [B, L] additive or null.
+// `save` holds what the backward pass reads (encoderSaveFloats), `keep` the dropout masks
+// (encoderSaveBytes); the masks are those of attentionForward and dropoutMask with the same seeds.
+struct EncoderDims {
+  int64_t B, L, W, heads, F;
+  float attnRate, hiddenRate, eps;
+};
+int64_t encoderSaveFloats(const EncoderDims& d);
+int64_t encoderSaveBytes(const EncoderDims& d);
+void encoderForward(const EncoderDims& d, const float* h, const float* const* p, const float* mask, float* y, float* save,
+                    uint8_t* keep, uint64_t seedAttn, uint64_t seedAttnOut, uint64_t seedOut);
+// dh and the 16 parameter gradients (g, in p's order) of Σ y · dy.
+void encoderBackward(const EncoderDims& d, const float* h, const float* const* p, const float* dy, const float* save,
+                     const uint8_t* keep, float* dh, float* const* g);
 void dropoutMask(const float* x, float* y, uint8_t* keep, int64_t n, float rate, uint64_t seed);
 void dropoutGrad(const float* dy, const uint8_t* keep, float* dx, int64_t n, float rate);
 void maxPool(const float* x, float* y, int32_t* argmax, int64_t B, int64_t L, int64_t C, int64_t size);

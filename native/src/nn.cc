@@ -15,18 +15,21 @@ static constexpr int64_t kParallel = 1 << 15;
 
 void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask) {
   float mx = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < cols; j++) {
     const float v = mask ? x[j] * scale + mask[j] : x[j] * scale;
     y[j] = v;
     mx = v > mx ? v : mx;
   }
   double sum = 0;
+#pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j < cols; j++) {
-    const float e = std::exp(y[j] - mx);
+    const float e = expApprox(y[j] - mx);
     y[j] = e;
     sum += e;
   }
   const float inv = static_cast<float>(1.0 / sum);
+#pragma omp simd
   for (int64_t j = 0; j < cols; j++) y[j] *= inv;
 }
 
@@ -157,41 +160,24 @@ void batchNormBackward(const float* dy, const float* x, const float* gamma, cons
     }
 }
 
-static constexpr float kInvSqrt2 = 0.70710678118654752440f;
-static constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 
 void gelu(const float* x, float* y, int64_t n) {
-#pragma omp parallel for schedule(static) if (n >= kParallel)
-  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+#pragma omp parallel for simd schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) y[i] = geluAt(x[i]);
 }
 
 void geluGrad(const float* x, const float* dy, float* dx, int64_t n) {
-  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-#pragma omp parallel for schedule(static) if (n >= kParallel)
-  for (int64_t i = 0; i < n; i++) {
-    const float v = x[i];
-    const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
-    const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
-    dx[i] = dy[i] * (cdf + v * pdf);
-  }
-}
-
-// A counter-based generator (SplitMix64 finaliser): element i's draw depends only on (seed, i), so
-// the mask is the same whatever the thread count.
-static inline uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+#pragma omp parallel for simd schedule(static) if (n >= kParallel)
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * geluGradAt(x[i]);
 }
 
 // Inverted dropout; the mask is kept as one byte per element for the backward pass.
 void dropoutMask(const float* x, float* y, uint8_t* keep, int64_t n, float rate, uint64_t seed) {
   const float scale = 1.0f / (1.0f - rate);
-  const uint64_t base = mix(seed + 0x9e3779b97f4a7c15ULL);
+  const uint64_t base = dropoutBase(seed);
 #pragma omp parallel for schedule(static) if (n >= kParallel)
   for (int64_t i = 0; i < n; i++) {
-    const float u = static_cast<float>(mix(base + static_cast<uint64_t>(i)) >> 40) * (1.0f / 16777216.0f);
-    keep[i] = u >= rate;
+    keep[i] = dropoutKeep(base, static_cast<uint64_t>(i), rate);
     y[i] = keep[i] ? x[i] * scale : 0.0f;
   }
 }
