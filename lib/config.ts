@@ -71,8 +71,14 @@ export interface DnabertConfig extends EngineConfig {
   maxLen: number | 'authors';
   /** Authors' code passed an all-ones attention mask (attended to [PAD]); default masks padding. */
   attendToPadding: boolean;
-  /** Peak learning rate 2e-4 after linear warmup (authors' code). */
+  /** Peak learning rate 2e-4 after linear warmup (authors' code); used as given when `lrCandidates` is empty. */
   peakLr: number;
+  /**
+   * Peak learning rates to choose from, per arm: seed 1 runs at each (a run of its own, filed under the
+   * profile `<profile>-lr<rate>`), the rate with the lowest validation loss is recorded and the arm's seeds
+   * run at it. Empty: `peakLr` (the authors' code has one rate).
+   */
+  lrCandidates: number[];
   warmupSteps: number;
   /** Decoupled weight decay: 0.01 in the authors' code (the paper's text says 0.1). */
   weightDecay: number;
@@ -113,6 +119,7 @@ const PAPER: Profile = {
     batchSize: 12, // per device
     gradAccum: 4, // effective batch 48
     peakLr: 2e-4,
+    lrCandidates: [],
     warmupSteps: 5000,
     weightDecay: 0.01,
     maxGradNorm: 1.0,
@@ -156,21 +163,23 @@ const SMALL_BERT: NonNullable<ProfileOverride['dnabert']> = {
   checkpointEvery: 1,
 };
 
+/** The peak learning rates a BERT arm chooses from by its seed-1 validation loss (quick profile, pretraining ladder). */
+export const LR_CANDIDATES = [1e-4, 3e-4, 1e-3] as const;
+
 /**
  * CPU-feasible on the native backend: the 4-layer BERT at the data's full length, sized so that a
- * notebook (5 BERT and 5 CNN seeds) stays within 30 minutes on 2 cores at the fused encoder layer's
- * speed (0.35 s per step of 16 × 248 tokens, 0.79 s at 16 × 495; `make bench`). On the bundled nontata
- * holdout (5,058 training sequences) the BERT takes up to 480 steps (1.5 epochs), where one epoch (316
- * steps) left 4 of 5 seeds at their best validation loss in the last evaluation; validation every 40
- * steps gives early stopping 12 evaluations to choose from. Peak learning rate 3e-4 after 48 warmup
- * steps: the rate the pretraining ladder's own selection (seed 1's validation loss among 1e-4, 3e-4 and
- * 1e-3) chose for random weights at 3,200 sequences (results/pretraining-ladder.md), where 1e-3 gave
- * the highest validation loss of the three.
+ * notebook (the BERT's learning-rate selection, its 5 seeds and 5 CNN seeds) stays within 30 minutes on
+ * 2 cores at the fused encoder layer's speed (0.35 s per step of 16 × 248 tokens, 0.79 s at 16 × 495;
+ * `make bench`). On the bundled nontata holdout (5,058 training sequences) the BERT takes up to 400
+ * steps (1.3 epochs), where one epoch (316 steps) left 4 of 5 seeds at their best validation loss in the
+ * last evaluation; validation every 40 steps gives early stopping 10 evaluations to choose from. Each BERT
+ * arm's peak learning rate is chosen from LR_CANDIDATES by its own seed-1 validation loss, as the
+ * pretraining ladder does; warmup is the first 10 % of the steps.
  */
 const QUICK: ProfileOverride = {
   seeds: [1, 2, 3, 4, 5],
   data: { maxTrain: 6000, maxValid: 500, maxTest: 3000 },
-  dnabert: { ...SMALL_BERT, peakLr: 3e-4, warmupSteps: 48, evalEvery: 40, maxEpochs: 2, maxSteps: 480 },
+  dnabert: { ...SMALL_BERT, peakLr: 3e-4, lrCandidates: [...LR_CANDIDATES], warmupSteps: 40, evalEvery: 40, maxEpochs: 2, maxSteps: 400 },
   cnn: { evalEvery: 40, patience: 5, maxEpochs: 5, checkpointEvery: 2 },
 };
 
@@ -211,18 +220,19 @@ const LOWDATA: ProfileOverride = {
  * paper's recipe.
  */
 const DATASET_OVERRIDES: Record<string, Record<string, ProfileOverride>> = {
-  // 500-bp sequences (495 tokens): a quick BERT step costs 0.79 s here, so one epoch of the holdout's 3,891
-  // training sequences (244 steps) with validation every 25 steps and 5 seeds fits notebook 05's 30 minutes.
-  // Validation and test stay capped (320 and 1,000 sequences, every model alike) to bound evaluation time.
+  // 500-bp sequences (495 tokens): a quick BERT step costs 0.79 s here, so the BERT takes up to 180 steps
+  // (2,880 of the holdout's 3,891 training sequences; the old cap of 1,440 gave 90 steps, every seed still
+  // improving at the last) with validation every 20 steps, and its selection and 5 seeds fit notebook 05's
+  // 30 minutes. Validation and test stay capped (320 and 1,000 sequences, every model alike).
   human_enhancers_cohn: {
-    quick: { data: { maxValid: 320, maxTest: 1000 }, dnabert: { evalEvery: 25, maxEpochs: 1, warmupSteps: 24 }, cnn: { evalEvery: 15 } },
+    quick: { data: { maxValid: 320, maxTest: 1000 }, dnabert: { evalEvery: 20, maxEpochs: 1, maxSteps: 180, warmupSteps: 18 }, cnn: { evalEvery: 15 } },
   },
 };
 
 /** A profile: its description, its overrides of the paper's recipe, and whose per-dataset refinements it takes (default: its own). */
 const PROFILE_OVERRIDES: Record<string, { description: string; override: ProfileOverride; datasetsAs?: string }> = {
   paper: { description: PAPER.description, override: {} },
-  quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for ≤ 480 steps, ≤ 6,000 training sequences', override: QUICK },
+  quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for ≤ 400 steps at the peak learning rate its seed 1 picks, ≤ 6,000 training sequences', override: QUICK },
   smoke: { description: 'seconds: tiny models and data, for tests and the notebook smoke run', override: SMOKE },
   lowdata: { description: "the quick profile's BERT (4 × 128) on 800 training sequences, 2 epochs: the pretraining study's fine-tuning (notebook 07)", override: LOWDATA },
 };
@@ -234,7 +244,7 @@ const PROFILE_OVERRIDES: Record<string, { description: string; override: Profile
  * 800 two (100 steps), to bound the study's time on 2 cores.
  */
 export const LADDER_SIZES = [800, 3200] as const;
-export const LADDER_RATES = [1e-4, 3e-4, 1e-3] as const;
+export const LADDER_RATES = LR_CANDIDATES;
 
 export function ladderProfile(size: number, lr: number): string {
   return `ladder-n${size}-lr${lr.toExponential(0).replace('+', '')}`;
@@ -259,6 +269,25 @@ for (const base of ['paper', 'quick', 'smoke']) {
     override: { ...override, data: { ...override.data, long: 'windows' } },
     datasetsAs: base,
   };
+}
+/** The profile of a learning-rate selection run: `profile` with its BERT at peak rate `lr` (e.g. `quick-lr3e-4`). */
+export function selectionProfile(profile: string, lr: number): string {
+  return `${profile}-lr${lr.toExponential(0).replace('+', '')}`;
+}
+
+/**
+ * Each profile whose BERT chooses its peak learning rate: one profile per candidate rate for the selection
+ * runs, with that rate and no selection of its own, taking the base's per-dataset refinements.
+ */
+for (const [base, entry] of Object.entries(PROFILE_OVERRIDES)) {
+  const rates = entry.override.dnabert?.lrCandidates ?? [];
+  for (const lr of rates) {
+    PROFILE_OVERRIDES[selectionProfile(base, lr)] = {
+      description: `${entry.description}: the learning-rate selection's run at peak rate ${lr}`,
+      override: { ...entry.override, dnabert: { ...entry.override.dnabert, peakLr: lr, lrCandidates: [] } },
+      datasetsAs: entry.datasetsAs ?? base,
+    };
+  }
 }
 export const PROFILES = Object.keys(PROFILE_OVERRIDES);
 
@@ -296,7 +325,9 @@ export function describeCaps(p: Profile): string {
   const n = (x: number | null, what: string) => (x === null ? `all ${what}` : `≤ ${x.toLocaleString('en')} ${what}`);
   const caps = [n(p.data.maxTrain, 'training'), n(p.data.maxValid, 'validation'), n(p.data.maxTest, 'test')].join(', ');
   const len = (c: EngineConfig) => `≤ ${c.maxEpochs} epoch${c.maxEpochs === 1 ? '' : 's'}${c.maxSteps === null ? '' : `, ≤ ${c.maxSteps} steps`}, validation every ${c.evalEvery} steps`;
-  return `sequences: ${caps} (seeded, stratified subsets where capped); CNN: ${len(p.cnn)}; DNABERT: ${len(p.dnabert)}`;
+  const rates = p.dnabert.lrCandidates;
+  const lr = rates.length ? `, peak learning rate chosen from ${rates.join(', ')} by seed ${p.seeds[0]}'s validation loss per arm` : `, peak learning rate ${p.dnabert.peakLr}`;
+  return `sequences: ${caps} (seeded, stratified subsets where capped); CNN: ${len(p.cnn)}; DNABERT: ${len(p.dnabert)}${lr}`;
 }
 
 // ---------------------------------------------------------------------------------------------

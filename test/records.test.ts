@@ -42,12 +42,19 @@ test('run records of every committed shape upgrade to the current version', () =
 
   const last = readRecord(fixture('run-v1-pretrained-arm.json'))!;
   const raw = JSON.parse(readFileSync(fixture('run-v1-pretrained-arm.json'), 'utf8')) as RunRecord;
-  assert.deepEqual({ ...last, schema: 1, dataConfig: raw.dataConfig }, raw, 'the last version-1 shape needs nothing but the version and the long-sequence setting');
+  assert.deepEqual({ ...last, schema: 1, dataConfig: raw.dataConfig, config: raw.config, lrSelection: undefined }, { ...raw, lrSelection: undefined }, 'the last version-1 shape needs nothing but the version, the long-sequence setting and the one peak rate');
+  assert.deepEqual(last.config, { ...raw.config, lrCandidates: [] });
   assert.deepEqual(last.dataConfig, { ...raw.dataConfig, long: 'truncate', windowStride: null }, 'runs before windows truncated');
 
   const v2 = readRecord(fixture('run-v2-not-run.json'))!;
   assert.equal(v2.schema, RUN_RECORD_SCHEMA);
   assert.deepEqual([v2.dataConfig.long, v2.dataConfig.windowStride], ['truncate', null]);
+
+  // no version-3 record was committed; version 4's upgrade is the same for every BERT config before it
+  const raw2 = JSON.parse(readFileSync(fixture('run-v2-not-run.json'), 'utf8')) as RunRecord;
+  assert.equal(v2.lrSelection, null, 'no rate was chosen before version 4');
+  assert.deepEqual(v2.config, { ...raw2.config, lrCandidates: [] }, 'a BERT config before version 4 had one rate');
+  assert.equal(readRecord(fixture('run-v1-first-cnn.json'))!.config && 'lrCandidates' in readRecord(fixture('run-v1-first-cnn.json'))!.config!, false, 'a CNN config is left as it was');
 });
 
 test('pretraining records without a schedule ran linear decay and took no snapshots', () => {

@@ -10,7 +10,7 @@ import type { RunRecord } from '../lib/records/run-record.js';
 
 function rec(model: RunRecord['model'], seed: number, tp: number): RunRecord {
   return {
-    schema: 3, status: 'done', dataset: 'human_enhancers_cohn', model, arm: model, seed, profile: 'quick', config: null,
+    schema: 4, status: 'done', dataset: 'human_enhancers_cohn', model, arm: model, seed, profile: 'quick', config: null, lrSelection: null,
     dataConfig: resolveProfile('quick').data, backend: { name: 'wasm', device: 'cpu', tfjs: '4.22.0', line: '' },
     code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
     data: { source: 'table t.tsv', sha256: 'f'.repeat(64), split: 'seeded stratified holdout of table t.tsv; not the official split', validation: 'v', classes: ['negative', 'positive'], sizes: { train: 7, valid: 2, test: 10 }, trainClassCounts: [3, 4] },

@@ -166,9 +166,54 @@ test('the expected duration is measured per model with runs left; finished runs 
   }
 });
 
+test('a profile with learning-rate candidates: seed 1 runs at each, the lowest validation loss chooses, every seed runs at it and records the choice', async () => {
+  const t = tempDir();
+  try {
+    const table = join(t.path, 'toy.tsv');
+    writeTable(table, 160);
+    // the quick profile's selection, at smoke size
+    const overrides = {
+      data: { maxTrain: 96, maxValid: 32, maxTest: 48 },
+      dnabert: { architecture: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }, maxLen: 64, warmupSteps: 2, evalEvery: 2, maxSteps: 6, lrCandidates: [1e-4, 1e-3] },
+      cnn: { maxEpochs: 1, evalEvery: 2 },
+    };
+    const resultsDir = join(t.path, 'r');
+    const o = { dataset: table, profile: 'quick', seeds: [1, 2], models: ['dnabert-random', 'cnn'] as const, resultsDir };
+    const spec = { dataset: table, profile: 'quick', resultsDir, overrides, quiet: true };
+    const first = await runExperiment({ ...spec, model: 'dnabert-random', seed: 1 });
+    const candidates = [1e-4, 1e-3].map((lr) => JSON.parse(readFileSync(recordPath(resultsDir, 'toy', `quick-lr${lr.toExponential(0).replace('+', '')}`, 'dnabert-random', 1), 'utf8')) as RunRecord);
+    candidates.forEach((c, i) => {
+      assert.equal(c.config && 'peakLr' in c.config ? c.config.peakLr : null, [1e-4, 1e-3][i]);
+      assert.equal(c.lrSelection, null, 'a selection run selects nothing itself');
+    });
+    const best = candidates.reduce((a, b) => (b.training!.bestValidLoss! < a.training!.bestValidLoss! ? b : a));
+    const sel = first.record.lrSelection!;
+    assert.deepEqual(sel.candidates.map((c) => [c.lr, c.bestValidLoss]), candidates.map((c) => [(c.config as { peakLr: number }).peakLr, c.training!.bestValidLoss]));
+    assert.equal(sel.chosen, (best.config as { peakLr: number }).peakLr);
+    assert.match(sel.copiedFrom!, /quick-lr1e-[34]\/dnabert-random\/seed-1\.json$/);
+    assert.deepEqual(first.record.test, best.test, "seed 1's record is the selection run at the chosen rate");
+    assert.equal(first.record.profile, 'quick');
+    assert.deepEqual((first.record.config as { lrCandidates: number[] }).lrCandidates, [1e-4, 1e-3]);
+    const second = await runExperiment({ ...spec, model: 'dnabert-random', seed: 2 });
+    assert.equal((second.record.config as { peakLr: number }).peakLr, sel.chosen);
+    assert.equal(second.record.lrSelection!.copiedFrom, null);
+    assert.deepEqual(second.record.lrSelection!.candidates, sel.candidates);
+    const cnn = await runExperiment({ ...spec, model: 'cnn', seed: 1 });
+    assert.equal(cnn.record.lrSelection, null, 'the CNN keeps its one rate');
+    const md = table2Markdown(table2([first.record, second.record, cnn.record], 2), 2);
+    assert.match(md, new RegExp(`toy / DNABERT random weights: peak learning rate ${sel.chosen.toExponential(0).replace('+', '')}, chosen by seed 1's validation loss \\(1e-4: [\\d.]+, 1e-3: [\\d.]+\\)`));
+    assert.match(md, /Test AUROC of the same runs/);
+    // nothing left: the estimate counts no run
+    const after = await estimateMatrix({ ...o, models: ['dnabert-random'] });
+    assert.equal(after.models[0].pending, 0);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('aggregation: mean ± sample std over seeds, paper values beside, missing runs shown', () => {
   const rec = (model: RunRecord['model'], seed: number, f1: number | null): RunRecord => ({
-    schema: 3, status: f1 === null ? 'not-run' : 'done', reason: f1 === null ? 'weights unavailable' : undefined,
+    schema: 4, lrSelection: null, status: f1 === null ? 'not-run' : 'done', reason: f1 === null ? 'weights unavailable' : undefined,
     dataset: 'human_nontata_promoters', model, arm: model, seed, profile: 'quick', config: null, dataConfig: resolveProfile('quick').data,
     backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20',
     startedAt: '', finishedAt: '', warnings: [],
@@ -195,7 +240,7 @@ test('aggregation: mean ± sample std over seeds, paper values beside, missing r
 
 test('arms: each pretrained checkpoint is a column of its own, compared against random weights', () => {
   const rec = (model: RunRecord['model'], arm: string, seed: number, f1: number): RunRecord => ({
-    schema: 3, status: 'done', dataset: 'human_nontata_promoters', model, arm, seed, profile: 'lowdata', config: null, dataConfig: resolveProfile('quick').data,
+    schema: 4, lrSelection: null, status: 'done', dataset: 'human_nontata_promoters', model, arm, seed, profile: 'lowdata', config: null, dataConfig: resolveProfile('quick').data,
     backend: { name: 'cpu', device: 'x', tfjs: '4.22.0', line: '' }, code: { commit: 'abc', dirty: false }, node: 'v20', startedAt: '', finishedAt: '', warnings: [],
     test: { n: 10, f1, accuracy: f1, precision: 0, recall: 0, mcc: 0, auroc: 0, softF1: 0, confusion: { tn: 0, fp: 0, fn: 0, tp: 0 }, matrix: [[0, 0], [0, 0]], singleClassPrediction: null },
     training: { steps: 1, epochs: 1, bestStep: 1, bestValidLoss: 1, stoppedEarly: false, history: [], resumedFromStep: null, seconds: 10 },

@@ -13,6 +13,8 @@
  * - 3: `dataConfig.long` and `dataConfig.windowStride` (what is done with sequences longer than the
  *   model; before, always the authors' truncation), and in a finished run `data.lengths`: per split, how
  *   many sequences were longer than the model's window and the share of bases beyond it.
+ * - 4: a BERT run's `config.lrCandidates` (the peak rates its arm chose from; before, none: one rate)
+ *   and `lrSelection` (the choice, by seed 1's validation loss; null where nothing was chosen).
  */
 import { join } from 'node:path';
 import type { ModelName, Profile } from '../config.js';
@@ -35,7 +37,18 @@ export interface PretrainedSource {
   pretraining?: { corpus: string; corpusSha256: string; config: string; steps: number; validLoss: number; maskedAccuracy: number; commit: string };
 }
 
-export const RUN_RECORD_SCHEMA = 3 as const;
+/** How an arm's peak learning rate was chosen: seed 1 at each candidate (a run of its own), the lowest validation loss. */
+export interface LrSelection {
+  /** The seed whose validation loss chose. */
+  seed: number;
+  /** Each candidate's run: its profile (`<profile>-lr<rate>`) and best validation loss. */
+  candidates: { lr: number; profile: string; bestValidLoss: number; bestStep: number | null }[];
+  chosen: number;
+  /** For that seed's record: the selection run at the chosen rate it repeats (its path in the results folder, e.g. runs/<dataset>/quick-lr3e-4/dnabert-random/seed-1.json); null for the other seeds. */
+  copiedFrom: string | null;
+}
+
+export const RUN_RECORD_SCHEMA = 4 as const;
 
 export interface RunRecord {
   schema: typeof RUN_RECORD_SCHEMA;
@@ -73,6 +86,8 @@ export interface RunRecord {
   test?: ClassificationReport;
   /** Where the trained model was saved, if it was. */
   savedModel?: string;
+  /** The arm's peak learning rate, where it was chosen (config.lrCandidates); null otherwise. */
+  lrSelection: LrSelection | null;
   warnings: string[];
 }
 
@@ -105,10 +120,17 @@ function upgradeV2(r: Json): Json {
   return { ...r, dataConfig: { long: 'truncate', windowStride: null, ...(r.dataConfig as Json) } };
 }
 
+/** Version 3 → 4: every BERT run before had its one peak rate, chosen by nobody. */
+function upgradeV3(r: Json): Json {
+  const config = r.config as Json | null | undefined;
+  const bert = r.model !== 'cnn' && config && typeof config === 'object';
+  return { ...r, lrSelection: null, ...(bert ? { config: { ...config, lrCandidates: config.lrCandidates ?? [] } } : {}) };
+}
+
 export const RUN_RECORD: ArtifactFormat<RunRecord> = {
   what: 'run record',
   current: RUN_RECORD_SCHEMA,
-  upgrades: { 1: upgradeV1, 2: upgradeV2 },
+  upgrades: { 1: upgradeV1, 2: upgradeV2, 3: upgradeV3 },
   remedy: 'Restore it (git checkout -- <file>, for a committed record) or delete it: the next npm run experiment or make reproduce runs that seed again',
   check(r) {
     const missing = missingKeys(r, { status: 'string', dataset: 'string', model: 'string', arm: 'string', seed: 'number', profile: 'string', warnings: 'array' });

@@ -47,6 +47,10 @@ export interface Table2Cell {
   arm: string;
   f1: Stat;
   accuracy: Stat;
+  /** Test AUROC (0–1; for more than two classes as each record reports it). */
+  auroc: Stat;
+  /** How the arm's peak learning rate was chosen (the records' lrSelection), in words; null where it was given. */
+  lrChoice: string | null;
   seconds: Stat;
   seeds: number[];
   notRun: { seed: number; reason: string }[];
@@ -122,6 +126,8 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
         arm,
         f1: meanStd(done.map((r) => 100 * r.test!.f1)),
         accuracy: meanStd(done.map((r) => 100 * r.test!.accuracy)),
+        auroc: meanStd(done.map((r) => r.test!.auroc)),
+        lrChoice: lrChoice(done),
         seconds: meanStd(done.map((r) => r.training!.seconds)),
         seeds: done.map((r) => r.seed).sort((a, b) => a - b),
         notRun: rs.filter((r) => r.status === 'not-run').map((r) => ({ seed: r.seed, reason: r.reason ?? 'unknown' })),
@@ -136,6 +142,14 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
     }
   }
   return cells;
+}
+
+/** "peak learning rate 3e-4, chosen by seed 1's validation loss (1e-4: 0.6123, …)" from the first record with a selection. */
+function lrChoice(done: RunRecord[]): string | null {
+  const sel = done.find((r) => r.lrSelection)?.lrSelection;
+  if (!sel) return null;
+  const rate = (lr: number) => lr.toExponential(0).replace('+', '');
+  return `peak learning rate ${rate(sel.chosen)}, chosen by seed ${sel.seed}'s validation loss (${sel.candidates.map((c) => `${rate(c.lr)}: ${c.bestValidLoss.toFixed(4)}`).join(', ')})`;
 }
 
 export function formatStat(s: Stat, digits = 1): string {
@@ -182,10 +196,21 @@ export function table2Markdown(cells: Table2Cell[], expectedSeeds = 5): string {
   for (const c of cells) {
     const reasons = [...new Set(c.notRun.map((n) => n.reason))];
     for (const r of reasons) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: not run — ${r}`);
+    if (c.lrChoice) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: ${c.lrChoice}`);
     for (const w of c.warnings) notes.push(`- ${c.dataset} / ${armLabel(c.arm)}: ${w}`);
   }
   const marks = cells.some((c) => c.degenerate.length) ? ` ${DEGENERATE_NOTE}` : '';
-  return lines.join('\n') + `\n\nTest F1 of class 1 in %, mean ± sample std over seeds.${marks}\n` + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
+  return lines.join('\n') + `\n\nTest F1 of class 1 in %, mean ± sample std over seeds.${marks}\n` + aurocMarkdown(cells, datasets, arms) + (notes.length ? '\n' + notes.join('\n') + '\n' : '');
+}
+
+/** The same runs' test AUROC, a table beside Table 2 (threshold-free: a model can rank well and still call one class). */
+function aurocMarkdown(cells: Table2Cell[], datasets: string[], arms: string[]): string {
+  const rows = datasets.filter((d) => cells.some((c) => c.dataset === d && c.auroc.n > 0));
+  if (!rows.length) return '';
+  const head = ['dataset', ...arms.map((a) => armLabel(a))];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const d of rows) lines.push(`| ${[d, ...arms.map((a) => formatStat(cells.find((x) => x.dataset === d && x.arm === a)!.auroc, 3))].join(' | ')} |`);
+  return `\n${lines.join('\n')}\n\nTest AUROC of the same runs, mean ± sample std over seeds (the paper reports F1 only).\n`;
 }
 
 /** Long-format CSV, one row per dataset × model. */
@@ -199,6 +224,8 @@ export function table2Csv(cells: Table2Cell[]): string {
       f1_std: Number.isFinite(c.f1.std) ? c.f1.std.toFixed(4) : '',
       accuracy_mean: c.accuracy.n ? c.accuracy.mean.toFixed(4) : '',
       accuracy_std: Number.isFinite(c.accuracy.std) ? c.accuracy.std.toFixed(4) : '',
+      auroc_mean: c.auroc.n ? c.auroc.mean.toFixed(4) : '',
+      auroc_std: Number.isFinite(c.auroc.std) ? c.auroc.std.toFixed(4) : '',
       paper_f1_mean: c.paper?.mean ?? '',
       paper_f1_std: c.paper?.std ?? '',
       seeds: c.seeds.join(' '),

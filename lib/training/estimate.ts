@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { median } from 'simple-statistics';
-import { resolveProfile, type ModelName } from '../config.js';
+import { resolveProfile, selectionProfile, type ModelName } from '../config.js';
 import { datasetKey } from '../data/load.js';
 import { PretrainedUnavailableError } from '../checkpoint/hub.js';
 import { activeBackend, armOf, buildModel, longSequences, prepareData, rows, trainOptions } from './runner.js';
@@ -17,7 +17,7 @@ import { subset } from '../data/dataset.js';
 
 export interface ModelEstimate {
   model: ModelName;
-  /** Runs of this model not yet recorded as done. */
+  /** Runs of this model not yet recorded as done (with the learning-rate selection's, where the profile has one). */
   pending: number;
   /** Upper bound of one run in seconds; null where the model cannot run (the reason says why). */
   secondsPerRun: number | null;
@@ -58,7 +58,13 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
   const out: ModelEstimate[] = [];
   for (const model of o.models) {
     const pretrained = model === 'dnabert-pretrained' ? o.pretrained : undefined;
-    const pending = o.seeds.filter((seed) => readRecord(recordPath(o.resultsDir, key, p.name, armOf(model, pretrained), seed))?.status !== 'done').length;
+    const arm = armOf(model, pretrained);
+    const left = o.seeds.filter((seed) => readRecord(recordPath(o.resultsDir, key, p.name, arm, seed))?.status !== 'done');
+    // a BERT arm that chooses its peak rate: the first seed's run is the selection run at the chosen rate
+    const rates = model === 'cnn' ? [] : p.dnabert.lrCandidates;
+    const selecting = rates.length > 0 && left.includes(p.seeds[0]);
+    const selectionLeft = selecting ? rates.filter((lr) => readRecord(recordPath(o.resultsDir, key, selectionProfile(p.name, lr), arm, p.seeds[0]))?.status !== 'done').length : 0;
+    const pending = left.length - (selecting ? 1 : 0) + selectionLeft;
     if (!pending) {
       out.push({ model, pending, secondsPerRun: 0, steps: 0, forwardSequences: 0 });
       continue;
@@ -70,7 +76,8 @@ export async function estimateMatrix(o: { dataset: string; profile: string; seed
       built = await buildModel({ model, seed, pretrained }, p, data);
     } catch (e) {
       if (!(e instanceof PretrainedUnavailableError)) throw e;
-      out.push({ model, pending, secondsPerRun: null, reason: 'pretrained weights unavailable (recorded as not run)', steps: 0, forwardSequences: 0 });
+      // no selection runs without the weights: each seed records why
+      out.push({ model, pending: left.length, secondsPerRun: null, reason: 'pretrained weights unavailable (recorded as not run)', steps: 0, forwardSequences: 0 });
       continue;
     }
     const { adapter, config } = built;

@@ -7,10 +7,10 @@
  * not run, with the reason — nothing is substituted.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../atomic.js';
 import { currentBackend, recordedBackend, selectBackend, type BackendInfo } from '../backend.js';
-import { resolveProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from '../config.js';
+import { resolveProfile, selectionProfile, type ModelName, type Profile, type ProfileOverride, MODELS } from '../config.js';
 import { datasetKey, loadDataset, resolveDataPath } from '../data/load.js';
 import { classCounts, type Dataset, type LabelledSequences } from '../data/dataset.js';
 import { defaultStride, describeLengths, lengthReport, meanOverWindows, windowed } from '../data/windows.js';
@@ -24,7 +24,7 @@ import { saveModel } from '../checkpoint/save.js';
 import { isCheckpointDir, pretrainedDir, PretrainedUnavailableError } from '../checkpoint/hub.js';
 import { readPretrainRecord } from '../records/pretrain-record.js';
 import { sameJson } from '../records/artifact.js';
-import { readRecord, recordPath, RUN_RECORD_SCHEMA, type PretrainedSource, type RecordedLengths, type RunRecord } from '../records/run-record.js';
+import { readRecord, recordPath, RUN_RECORD_SCHEMA, type LrSelection, type PretrainedSource, type RecordedLengths, type RunRecord } from '../records/run-record.js';
 import { bertAdapter, cnnAdapter, type LabelledRows, type ModelAdapter } from '../models/adapters.js';
 import { linearWarmupDecay } from './optim.js';
 import { predictRows, train, type TrainOptions } from './train.js';
@@ -32,7 +32,7 @@ import { degenerateWarning, evaluate } from '../metrics.js';
 import { portablePath } from '../paths.js';
 import { runCommand } from '../child.js';
 import { gitState } from '../git.js';
-import { acquireRunLock } from './lock.js';
+import { acquireRunLock, RunLockedError } from './lock.js';
 
 export interface RunSpec {
   /** Registry name or path (see lib/data/load.ts). */
@@ -185,12 +185,60 @@ export interface RunOutcome {
   skipped: boolean;
 }
 
+/** Seconds between looks at a selection run another process holds. */
+const SELECTION_WAIT_SECONDS = 30;
+
+/**
+ * The arm's peak learning rate where its profile lists candidates (`dnabert.lrCandidates`): the profile's
+ * first seed at each rate, a run of its own under `<profile>-lr<rate>` (trained here, or read back when
+ * done, or waited for while another process trains it), and the lowest best validation loss chooses.
+ * Null for the CNN, for a profile without candidates, and where the official pretrained weights are not
+ * there (the run then records why, as always, and no selection run records it three more times).
+ */
+async function chooseLr(spec: RunSpec, p: Profile): Promise<{ selection: Omit<LrSelection, 'copiedFrom'>; chosen: RunOutcome } | null> {
+  const rates = p.dnabert.lrCandidates;
+  if (spec.model === 'cnn' || rates.length === 0) return null;
+  if (spec.model === 'dnabert-pretrained' && spec.pretrained === undefined) {
+    try {
+      pretrainedDir();
+    } catch (e) {
+      if (e instanceof PretrainedUnavailableError) return null;
+      throw e;
+    }
+  }
+  const seed = p.seeds[0];
+  const runs: { lr: number; outcome: RunOutcome }[] = [];
+  for (const lr of rates) {
+    const profile = selectionProfile(spec.profile, lr);
+    for (;;) {
+      try {
+        // the profile's rate, and no selection of its own, even where the caller's overrides name either
+        const overrides = { ...spec.overrides, dnabert: { ...spec.overrides?.dnabert, peakLr: lr, lrCandidates: [] } };
+        runs.push({ lr, outcome: await runExperiment({ ...spec, seed, profile, overrides }) });
+        break;
+      } catch (e) {
+        if (!(e instanceof RunLockedError)) throw e;
+        if (!spec.quiet) console.log(`${profile} · ${spec.model} · seed ${seed}: being trained by pid ${e.holder.pid} on ${e.holder.host}; looking again in ${SELECTION_WAIT_SECONDS} s`);
+        await new Promise((r) => setTimeout(r, SELECTION_WAIT_SECONDS * 1000));
+      }
+    }
+  }
+  const candidates = runs.map(({ lr, outcome: { record, path } }) => {
+    const loss = record.training?.bestValidLoss;
+    if (record.status !== 'done' || loss === null || loss === undefined) throw new Error(`${path}: the learning-rate selection needs this run's validation loss, and it has none (status ${record.status}${record.reason ? `: ${record.reason}` : ''})`);
+    return { lr, profile: record.profile, bestValidLoss: loss, bestStep: record.training!.bestStep };
+  });
+  const best = candidates.reduce((a, b) => (b.bestValidLoss < a.bestValidLoss ? b : a));
+  if (!spec.quiet) console.log(`${spec.profile} · ${armOf(spec.model, spec.pretrained)}: peak learning rate ${best.lr}, by seed ${seed}'s validation loss (${candidates.map((c) => `${c.lr}: ${c.bestValidLoss.toFixed(4)}`).join(', ')})`);
+  return { selection: { seed, candidates, chosen: best.lr }, chosen: runs.find((r) => r.lr === best.lr)!.outcome };
+}
+
 /** Run one experiment, or return its existing record. */
 export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   if (!MODELS.includes(spec.model)) throw new Error(`Unknown model '${spec.model}'. Models: ${MODELS.join(', ')}.`);
   const resultsDir = spec.resultsDir ?? 'results';
   const key = datasetKey(spec.dataset);
-  const p = resolveProfile(spec.profile, key, spec.overrides);
+  let p = resolveProfile(spec.profile, key, spec.overrides);
   const startedAt = new Date().toISOString();
   const be = await activeBackend();
   const base = {
@@ -209,6 +257,20 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
   const path = recordPath(resultsDir, key, p.name, arm, spec.seed);
   const existing = readRecord(path);
   if (existing?.status === 'done') return { record: existing, path, skipped: true };
+  const choice = await chooseLr(spec, p);
+  let lrSelection: LrSelection | null = null;
+  if (choice) {
+    const lrCandidates = p.dnabert.lrCandidates;
+    p = { ...p, dnabert: { ...p.dnabert, peakLr: choice.selection.chosen } };
+    lrSelection = { ...choice.selection, copiedFrom: null };
+    if (spec.seed === choice.selection.seed) {
+      // the selection's own run at the chosen rate is this seed's run: the same data, seed and recipe
+      const from = choice.chosen.record;
+      const record: RunRecord = { ...from, profile: p.name, config: { ...(from.config as Profile['dnabert']), lrCandidates }, lrSelection: { ...lrSelection, copiedFrom: relative(resultsDir, choice.chosen.path).split(sep).join('/') } };
+      writeJsonAtomic(path, record);
+      return { record, path, skipped: false };
+    }
+  }
   const ck = checkpointPath(resultsDir, key, p.name, arm, spec.seed);
   const release = acquireRunLock(`${ck}.lock`);
   try {
@@ -225,7 +287,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
       // a not-run record states why, not when: one whose reason and configuration are unchanged is left as it
       // is, so that running the matrix again on a machine without the weights changes no file
       if (finished?.status === 'not-run' && finished.reason === e.message && sameJson(finished.config, p.dnabert) && sameJson(finished.dataConfig, p.data)) return { record: finished, path, skipped: true };
-      const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString() };
+      const record: RunRecord = { ...base, status: 'not-run', reason: e.message, dataset: key, arm, config: p.dnabert, finishedAt: new Date().toISOString(), lrSelection };
       writeJsonAtomic(path, record);
       return { record, path, skipped: false };
     }
@@ -276,6 +338,7 @@ export async function runExperiment(spec: RunSpec): Promise<RunOutcome> {
         training: result,
         test: report,
         savedModel,
+        lrSelection,
         warnings,
       };
       writeJsonAtomic(path, record);
