@@ -1,6 +1,6 @@
 /**
  * Where a training step's time goes, per TensorFlow.js kernel (and per fused native op):
- *   tsx bench/profile.ts <cnn|bert-small|bert-base> [backend] [steps]
+ *   tsx bench/profile.ts <workload> [backend] [steps]   (workloads: bench/workloads.ts)
  * Wraps every kernel of the active backend with a timer, runs warm-up + timed steps (forward +
  * backward + AdamW) and prints the kernels and native calls by total time. Fused ops run outside
  * tfjs kernels; their native calls show as native.* rows.

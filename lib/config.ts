@@ -163,23 +163,27 @@ const SMALL_BERT: NonNullable<ProfileOverride['dnabert']> = {
   checkpointEvery: 1,
 };
 
-/** The peak learning rates a BERT arm chooses from by its seed-1 validation loss (quick profile, pretraining ladder). */
+/** The peak learning rates the pretraining ladder chooses from by each arm's seed-1 validation loss. */
 export const LR_CANDIDATES = [1e-4, 3e-4, 1e-3] as const;
 
 /**
  * CPU-feasible on the native backend: the 4-layer BERT at the data's full length, sized so that a
  * notebook (the BERT's learning-rate selection, its 5 seeds and 5 CNN seeds) stays within 30 minutes on
- * 2 cores at the fused encoder layer's speed (0.35 s per step of 16 × 248 tokens, 0.79 s at 16 × 495;
- * `make bench`). On the bundled nontata holdout (5,058 training sequences) the BERT takes up to 400
- * steps (1.3 epochs), where one epoch (316 steps) left 4 of 5 seeds at their best validation loss in the
- * last evaluation; validation every 40 steps gives early stopping 10 evaluations to choose from. Each BERT
- * arm's peak learning rate is chosen from LR_CANDIDATES by its own seed-1 validation loss, as the
- * pretraining ladder does; warmup is the first 10 % of the steps.
+ * 2 cores at the fused encoder layer's speed (in training 0.44 s per step of 16 × 248 tokens, 0.92 s at
+ * 16 × 495, and 4.7 s to validate on 500 sequences of 251 bp). On the bundled nontata holdout (5,058
+ * training sequences) the BERT takes up to 360 steps, where one epoch (316 steps) at the old rate of 1e-3
+ * left 4 of 5 seeds at their best validation loss in the last evaluation; validation every 40 steps gives
+ * early stopping 9 evaluations to choose from; warmup is the first 10 % of the steps.
+ *
+ * Each BERT arm's peak learning rate is chosen from 3e-4 and 1e-3 by its own seed-1 validation loss, as
+ * the pretraining ladder chooses among 1e-4, 3e-4 and 1e-3. The ladder never chose 1e-4 (20 selections:
+ * random weights and 4 snapshots at 800 and 3,200 sequences, results/pretraining-ladder.md), so the quick
+ * profile spends its time on the other two.
  */
 const QUICK: ProfileOverride = {
   seeds: [1, 2, 3, 4, 5],
   data: { maxTrain: 6000, maxValid: 500, maxTest: 3000 },
-  dnabert: { ...SMALL_BERT, peakLr: 3e-4, lrCandidates: [...LR_CANDIDATES], warmupSteps: 40, evalEvery: 40, maxEpochs: 2, maxSteps: 400 },
+  dnabert: { ...SMALL_BERT, peakLr: 3e-4, lrCandidates: [3e-4, 1e-3], warmupSteps: 36, evalEvery: 40, maxEpochs: 2, maxSteps: 360 },
   cnn: { evalEvery: 40, patience: 5, maxEpochs: 5, checkpointEvery: 2 },
 };
 
@@ -220,19 +224,20 @@ const LOWDATA: ProfileOverride = {
  * paper's recipe.
  */
 const DATASET_OVERRIDES: Record<string, Record<string, ProfileOverride>> = {
-  // 500-bp sequences (495 tokens): a quick BERT step costs 0.79 s here, so the BERT takes up to 180 steps
-  // (2,880 of the holdout's 3,891 training sequences; the old cap of 1,440 gave 90 steps, every seed still
-  // improving at the last) with validation every 20 steps, and its selection and 5 seeds fit notebook 05's
-  // 30 minutes. Validation and test stay capped (320 and 1,000 sequences, every model alike).
+  // 500-bp sequences (495 tokens): a quick BERT step costs 0.92 s here in training, so the BERT takes up to
+  // 160 steps (2,560 of the holdout's 3,891 training sequences; the old cap of 1,440 gave 90 steps, every
+  // seed still improving at the last) with validation every 20 steps, and its selection and 5 seeds fit
+  // notebook 05's 30 minutes. Validation and test stay capped (256 and 1,000 sequences, every model alike;
+  // validating 256 sequences of 500 bp takes 6.5 s).
   human_enhancers_cohn: {
-    quick: { data: { maxValid: 320, maxTest: 1000 }, dnabert: { evalEvery: 20, maxEpochs: 1, maxSteps: 180, warmupSteps: 18 }, cnn: { evalEvery: 15 } },
+    quick: { data: { maxValid: 256, maxTest: 1000 }, dnabert: { evalEvery: 20, maxEpochs: 1, maxSteps: 160, warmupSteps: 16 }, cnn: { evalEvery: 15 } },
   },
 };
 
 /** A profile: its description, its overrides of the paper's recipe, and whose per-dataset refinements it takes (default: its own). */
 const PROFILE_OVERRIDES: Record<string, { description: string; override: ProfileOverride; datasetsAs?: string }> = {
   paper: { description: PAPER.description, override: {} },
-  quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for ≤ 400 steps at the peak learning rate its seed 1 picks, ≤ 6,000 training sequences', override: QUICK },
+  quick: { description: 'CPU-feasible: 4-layer BERT (4 × 128) at full length for ≤ 360 steps at the peak learning rate its seed 1 picks, ≤ 6,000 training sequences', override: QUICK },
   smoke: { description: 'seconds: tiny models and data, for tests and the notebook smoke run', override: SMOKE },
   lowdata: { description: "the quick profile's BERT (4 × 128) on 800 training sequences, 2 epochs: the pretraining study's fine-tuning (notebook 07)", override: LOWDATA },
 };

@@ -37,7 +37,7 @@ test('profiles: typed defaults, the authors\' values, unknown keys rejected with
   assert.throws(() => resolveProfile('quick', undefined, { dnabert: { lr: 1 } as never }), /unknown config key 'override\.dnabert\.lr'/);
   assert.throws(() => merge({ a: 1 }, { b: 2 }, 'x'), /unknown config key 'x\.b'; known keys: a/);
   // per-dataset caps apply to the dataset and to its stand-ins, by registry name
-  for (const key of ['human_enhancers_cohn', 'human_enhancers_cohn.test-split', 'human_enhancers_cohn.table']) assert.equal(resolveProfile('quick', key).data.maxValid, 320, key);
+  for (const key of ['human_enhancers_cohn', 'human_enhancers_cohn.test-split', 'human_enhancers_cohn.table']) assert.equal(resolveProfile('quick', key).data.maxValid, 256, key);
   assert.equal(resolveProfile('quick', 'human_nontata_promoters.test-split').data.maxTrain, 6000);
   assert.equal(resolveProfile('paper', 'human_enhancers_cohn.test-split').data.maxTrain, null, 'the paper profile is never capped');
 });
@@ -174,26 +174,28 @@ test('a profile with learning-rate candidates: seed 1 runs at each, the lowest v
     // the quick profile's selection, at smoke size
     const overrides = {
       data: { maxTrain: 96, maxValid: 32, maxTest: 48 },
-      dnabert: { architecture: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }, maxLen: 64, warmupSteps: 2, evalEvery: 2, maxSteps: 6, lrCandidates: [1e-4, 1e-3] },
+      dnabert: { architecture: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }, maxLen: 64, warmupSteps: 2, evalEvery: 2, maxSteps: 6 },
       cnn: { maxEpochs: 1, evalEvery: 2 },
     };
     const resultsDir = join(t.path, 'r');
     const o = { dataset: table, profile: 'quick', seeds: [1, 2], models: ['dnabert-random', 'cnn'] as const, resultsDir };
     const spec = { dataset: table, profile: 'quick', resultsDir, overrides, quiet: true };
+    // before: seed 1 is the selection's run at the chosen rate, so the 2 candidates and seed 2 are left to train
+    assert.equal((await estimateMatrix({ ...o, models: ['dnabert-random'], timedSteps: 1 })).models[0].pending, 3);
     const first = await runExperiment({ ...spec, model: 'dnabert-random', seed: 1 });
-    const candidates = [1e-4, 1e-3].map((lr) => JSON.parse(readFileSync(recordPath(resultsDir, 'toy', `quick-lr${lr.toExponential(0).replace('+', '')}`, 'dnabert-random', 1), 'utf8')) as RunRecord);
+    const candidates = [3e-4, 1e-3].map((lr) => JSON.parse(readFileSync(recordPath(resultsDir, 'toy', `quick-lr${lr.toExponential(0).replace('+', '')}`, 'dnabert-random', 1), 'utf8')) as RunRecord);
     candidates.forEach((c, i) => {
-      assert.equal(c.config && 'peakLr' in c.config ? c.config.peakLr : null, [1e-4, 1e-3][i]);
+      assert.equal(c.config && 'peakLr' in c.config ? c.config.peakLr : null, [3e-4, 1e-3][i]);
       assert.equal(c.lrSelection, null, 'a selection run selects nothing itself');
     });
     const best = candidates.reduce((a, b) => (b.training!.bestValidLoss! < a.training!.bestValidLoss! ? b : a));
     const sel = first.record.lrSelection!;
     assert.deepEqual(sel.candidates.map((c) => [c.lr, c.bestValidLoss]), candidates.map((c) => [(c.config as { peakLr: number }).peakLr, c.training!.bestValidLoss]));
     assert.equal(sel.chosen, (best.config as { peakLr: number }).peakLr);
-    assert.match(sel.copiedFrom!, /quick-lr1e-[34]\/dnabert-random\/seed-1\.json$/);
+    assert.match(sel.copiedFrom!, /^runs\/toy\/quick-lr[13]e-[34]\/dnabert-random\/seed-1\.json$/);
     assert.deepEqual(first.record.test, best.test, "seed 1's record is the selection run at the chosen rate");
     assert.equal(first.record.profile, 'quick');
-    assert.deepEqual((first.record.config as { lrCandidates: number[] }).lrCandidates, [1e-4, 1e-3]);
+    assert.deepEqual((first.record.config as { lrCandidates: number[] }).lrCandidates, [3e-4, 1e-3]);
     const second = await runExperiment({ ...spec, model: 'dnabert-random', seed: 2 });
     assert.equal((second.record.config as { peakLr: number }).peakLr, sel.chosen);
     assert.equal(second.record.lrSelection!.copiedFrom, null);
@@ -201,7 +203,7 @@ test('a profile with learning-rate candidates: seed 1 runs at each, the lowest v
     const cnn = await runExperiment({ ...spec, model: 'cnn', seed: 1 });
     assert.equal(cnn.record.lrSelection, null, 'the CNN keeps its one rate');
     const md = table2Markdown(table2([first.record, second.record, cnn.record], 2), 2);
-    assert.match(md, new RegExp(`toy / DNABERT random weights: peak learning rate ${sel.chosen.toExponential(0).replace('+', '')}, chosen by seed 1's validation loss \\(1e-4: [\\d.]+, 1e-3: [\\d.]+\\)`));
+    assert.match(md, new RegExp(`toy / DNABERT random weights: peak learning rate ${sel.chosen.toExponential(0).replace('+', '')}, chosen by seed 1's validation loss \\(3e-4: [\\d.]+, 1e-3: [\\d.]+\\)`));
     assert.match(md, /Test AUROC of the same runs/);
     // nothing left: the estimate counts no run
     const after = await estimateMatrix({ ...o, models: ['dnabert-random'] });

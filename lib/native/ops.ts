@@ -244,7 +244,8 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
  * Buffers the encoder layer's backward pass has finished with, by kind and length, for the next forward
  * pass: a fresh multi-megabyte array costs a page fault per 4 KiB on first touch, which on a small BERT
  * costs about as much as the layer's arithmetic. A buffer enters only after its one reader (the layer's
- * gradient function) has returned, so nothing reads it again; at most `SPARE_BYTES` are held.
+ * gradient function) has returned, or at once where no gradient is recorded, so nothing reads it again;
+ * at most `SPARE_BYTES` are held.
  */
 const spare = new Map<string, (Float32Array | Uint8Array)[]>();
 const SPARE_BYTES = 1.5 * 2 ** 30;
@@ -294,11 +295,22 @@ export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMas
   const { floats, bytes: keepBytes } = encoderSaveSizes(B, L, W, heads, F, attentionRate, hiddenRate);
   const params = [w.query, w.key, w.value, w.attentionOutput].flatMap((d): tf.Tensor[] => [d.w, d.b]);
   params.push(w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta);
+  const forward = (ht: tf.Tensor, pt: tf.Tensor[]) => {
+    const y = new Float32Array(B * L * W), saved = takeBuffer(Float32Array, floats), keep = takeBuffer(Uint8Array, keepBytes);
+    if (y.length) native.encoderForward!(vals(ht), pt.map(vals), maskValues, y, saved, keep, dims, attentionRate, hiddenRate, eps, s0, s1, s2);
+    return { y, saved, keep };
+  };
+  // no gradient is being recorded (evaluation, prediction): nothing will read what the pass saves
+  if (!tf.engine().isTapeOn()) {
+    const { y, saved, keep } = forward(h, params);
+    giveBuffer(saved);
+    giveBuffer(keep);
+    return f32(y, [B, L, W]) as tf.Tensor3D;
+  }
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [ht, ...pt] = args as tf.Tensor[];
-    const y = new Float32Array(B * L * W), saved = takeBuffer(Float32Array, floats), keep = takeBuffer(Uint8Array, keepBytes);
-    if (y.length) native.encoderForward!(vals(ht), pt.map(vals), maskValues, y, saved, keep, dims, attentionRate, hiddenRate, eps, s0, s1, s2);
+    const { y, saved, keep } = forward(ht, pt);
     save([ht, ...pt, f32(saved, [floats]), tf.tensor(keep, [keepBytes], 'bool')]);
     return {
       value: f32(y, [B, L, W]),
