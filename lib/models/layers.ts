@@ -22,7 +22,7 @@ export interface FusedKernels {
   maxPool1d(x: tf.Tensor3D, size: number): tf.Tensor3D;
   batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D };
   /** Optional: the mean losses (see `softmaxCrossEntropy`, `sigmoidCrossEntropy`) as one call each way. */
-  softmaxCrossEntropy?(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
+  softmaxCrossEntropy?(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar | null;
   sigmoidCrossEntropy?(logits: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
   /** Optional: the CNN's whole stack of blocks and its flatten (see `convStack`) as one call forward and one back. */
   convStack?(ids: tf.Tensor2D, table: tf.Tensor2D, layers: readonly ConvLayer[], kernel: number, pool: number, training: boolean, eps: number, momentum: number): tf.Tensor2D;

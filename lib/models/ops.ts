@@ -184,8 +184,8 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
 
 /** Mean softmax cross-entropy of logits [n, c] against integer labels [n]. */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  const fused = fusedKernels()?.softmaxCrossEntropy;
-  if (fused) return fused(logits, labels);
+  const fused = fusedKernels()?.softmaxCrossEntropy?.(logits, labels) ?? null;
+  if (fused) return fused;
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     const onehot = tf.oneHot(labels.toInt(), logits.shape[1]);

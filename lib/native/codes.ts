@@ -29,6 +29,9 @@ export interface NativeAddon {
   /** One BERT encoder layer (native/src/encoder.cc); dims [B, L, width, heads, FFN width]; save and keep sized by `encoderSaveSizes`. */
   encoderForward?(h: Float32Array, params: Float32Array[], mask: Float32Array | null, y: Float32Array, save: Float32Array, keep: Uint8Array, dims: Int32Array, attnRate: number, hiddenRate: number, eps: number, seedAttn: number, seedAttnOut: number, seedOut: number): void;
   encoderBackward?(h: Float32Array, params: Float32Array[], dy: Float32Array, save: Float32Array, keep: Uint8Array, dh: Float32Array, grads: Float32Array[], dims: Int32Array, attnRate: number, hiddenRate: number, eps: number): void;
+  /** Per-row softmax cross-entropy and the softmax kept for the gradient (native/src/nn.cc). */
+  softmaxCrossEntropy?(logits: Float32Array, labels: Int32Array, loss: Float32Array, probs: Float32Array): void;
+  softmaxCrossEntropyGrad?(probs: Float32Array, labels: Int32Array, scale: number, dx: Float32Array): void;
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, ctx: Float32Array, probs: Float32Array, keep: Uint8Array, B: number, L: number, H: number, D: number, scale: number, rate: number, seed: number): void;
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, keep: Uint8Array, dctx: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, L: number, H: number, D: number, scale: number, rate: number): void;
   gatherRows(table: Float32Array, ids: Int32Array, out: Float32Array, dim: number): void;

@@ -328,6 +328,34 @@ export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMas
   return op(h, ...params) as tf.Tensor3D;
 }
 
+/**
+ * Mean softmax cross-entropy of logits [n, c] against integer labels [n], one native pass each way (the
+ * composed version's one-hot, log-softmax and products cost most of a masked-LM step over 4,101 tokens).
+ * Null where the addon predates it.
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar | null {
+  const native = addon();
+  if (!native.softmaxCrossEntropy || !native.softmaxCrossEntropyGrad) return null;
+  const [n, c] = logits.shape;
+  const lab = labels.dtype === 'int32' ? ints(labels) : Int32Array.from(vals(labels));
+  const op = tf.customGrad(((lt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const loss = new Float32Array(n), probs = new Float32Array(n * c);
+    if (probs.length) native.softmaxCrossEntropy!(vals(lt), lab, loss, probs);
+    save([f32(probs, [n, c])]);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += loss[i];
+    return {
+      value: tf.scalar(sum / n),
+      gradFunc: (dy: tf.Tensor, [sp]: tf.Tensor[]) => {
+        const dx = new Float32Array(n * c);
+        if (dx.length) native.softmaxCrossEntropyGrad!(vals(sp), lab, vals(dy)[0] / n, dx);
+        return [f32(dx, [n, c])];
+      },
+    };
+  }) as unknown as Grad) as (l: tf.Tensor) => tf.Scalar;
+  return op(logits);
+}
+
 /** Rows of `table` at flat int32 `ids` → [n, dim]; the gradient scatter-adds rows (repeated ids accumulate). */
 export const embeddingRows = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
   const [rows, dim] = table.shape as [number, number];

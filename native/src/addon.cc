@@ -194,6 +194,23 @@ FN(softmax, 8, {
 // softmaxGrad(y, dy, dx, rows, cols, scale)
 FN(softmaxGrad, 6, { dn::softmaxGrad(a.f32(0), a.f32(1), a.f32(2), a.int64(3), a.int64(4), static_cast<float>(a.num(5))); })
 
+// softmaxCrossEntropy(logits, labels, loss, probs) and softmaxCrossEntropyGrad(probs, labels, scale, dx)
+FN(softmaxCrossEntropy, 4, {
+  size_t rows, n;
+  const int32_t* labels = a.i32(1, &rows);
+  const float* z = a.f32(0, &n);
+  const int64_t cols = rows ? static_cast<int64_t>(n / rows) : 0;
+  if (static_cast<int64_t>(rows) * cols != static_cast<int64_t>(n)) a.fail("logits are not rows × columns for the labels given");
+  dn::softmaxCrossEntropy(z, labels, a.f32n(2, rows), a.f32n(3, n), static_cast<int64_t>(rows), cols);
+})
+FN(softmaxCrossEntropyGrad, 4, {
+  size_t rows, n;
+  const int32_t* labels = a.i32(1, &rows);
+  const float* p = a.f32(0, &n);
+  const int64_t cols = rows ? static_cast<int64_t>(n / rows) : 0;
+  dn::softmaxCrossEntropyGrad(p, labels, static_cast<float>(a.num(2)), a.f32n(3, n), static_cast<int64_t>(rows), cols);
+})
+
 // layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
 FN(layerNorm, 9, {
   dn::layerNorm(a.f32(0), a.f32(1), a.f32(2), a.f32(3), a.f32(4), a.f32(5), a.int64(6), a.int64(7),
@@ -367,7 +384,7 @@ napi_value Init(napi_env env, napi_value exports) {
 #define P(name) {#name, nullptr, name, nullptr, nullptr, nullptr, kMethod, nullptr}
       P(gemmBatched), P(unary),         P(binary),     P(reduce),     P(transpose), P(addN),
       P(softmax),     P(softmaxGrad),   P(layerNorm),  P(layerNormGrad), P(batchNormForward), P(batchNormBackward), P(gelu),   P(geluGrad),
-      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(encoderForward), P(encoderBackward), P(gatherRows),    P(scatterAddRows), P(biasRows),       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
+      P(dropoutMask), P(dropoutGrad), P(attentionForward), P(attentionBackward), P(encoderForward), P(encoderBackward), P(softmaxCrossEntropy), P(softmaxCrossEntropyGrad), P(gatherRows),    P(scatterAddRows), P(biasRows),       P(conv1dForward), P(conv1dBackward), P(embedConv1dForward), P(embedConv1dBackward), P(maxPool), P(maxPoolGrad),   P(adamw),      P(info),
 #undef P
   };
   napi_define_properties(env, exports, sizeof(fns) / sizeof(fns[0]), fns);

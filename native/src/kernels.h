@@ -97,6 +97,11 @@ void batchNormForward(const float* x, const float* gamma, const float* beta, flo
                       float* rstd, int64_t rows, int64_t cols, float eps);
 void batchNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
                        float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
+// Softmax cross-entropy per row of logits [rows, cols] against integer labels: loss[r] = logsumexp(row) −
+// row[label]; probs keeps the softmax for the gradient dx = (probs − onehot) · scale. Throws on a label
+// outside [0, cols).
+void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* loss, float* probs, int64_t rows, int64_t cols);
+void softmaxCrossEntropyGrad(const float* probs, const int32_t* labels, float scale, float* dx, int64_t rows, int64_t cols);
 void gelu(const float* x, float* y, int64_t n);
 void geluGrad(const float* x, const float* dy, float* dx, int64_t n);
 void gatherRows(const float* table, const int32_t* ids, float* out, int64_t count, int64_t dim, int64_t rows);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "adamw.h"
@@ -51,6 +53,40 @@ void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64
     for (int64_t j = 0; j < cols; j++) dot += static_cast<double>(py[j]) * pd[j];
     const float d = static_cast<float>(dot);
     for (int64_t j = 0; j < cols; j++) px[j] = scale * py[j] * (pd[j] - d);
+  }
+}
+
+void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* loss, float* probs, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++)
+    if (labels[r] < 0 || labels[r] >= cols)
+      throw std::invalid_argument("label " + std::to_string(labels[r]) + " of row " + std::to_string(r) + " is outside [0, " + std::to_string(cols) + ")");
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* z = logits + r * cols;
+    float* p = probs + r * cols;
+    float mx = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : mx)
+    for (int64_t j = 0; j < cols; j++) mx = z[j] > mx ? z[j] : mx;
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < cols; j++) {
+      p[j] = expApprox(z[j] - mx);
+      sum += p[j];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+#pragma omp simd
+    for (int64_t j = 0; j < cols; j++) p[j] *= inv;
+    loss[r] = static_cast<float>(std::log(sum) + mx - z[labels[r]]);
+  }
+}
+
+void softmaxCrossEntropyGrad(const float* probs, const int32_t* labels, float scale, float* dx, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* p = probs + r * cols;
+    float* d = dx + r * cols;
+    for (int64_t j = 0; j < cols; j++) d[j] = p[j] * scale;
+    d[labels[r]] -= scale;
   }
 }
 
