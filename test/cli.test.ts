@@ -59,7 +59,7 @@ test('--help states the defaults', async () => {
   const flat = (r: Result) => ({ ...r, stdout: r.stdout.replace(/\s+/g, ' ') }); // help text wraps at any width
   const [exp, pred, data] = (await Promise.all([cli('experiment', ['--help']), cli('predict', ['--help']), cli('data', ['download', '--help'])])).map(flat);
   assert.match(exp.stdout, /--seeds <list>.*\(default: 1-5\)/s);
-  assert.match(exp.stdout, /--profile <name>.*\(choices: "paper", "quick", "smoke", "lowdata", "ladder-n800-lr1e-4", .*"ladder-n3200-lr1e-3", "paper-windows", "quick-windows", "smoke-windows", default: "quick"\)/s);
+  assert.match(exp.stdout, /--profile <name>.*\(choices: "paper", "quick", "smoke", "lowdata", "ladder-n800-lr1e-4", .*"ladder-n3200-lr1e-3", "paper-windows", "quick-windows", "smoke-windows", "quick-lr3e-4", "quick-lr1e-3", "quick-windows-lr3e-4", "quick-windows-lr1e-3", default: "quick"\)/s);
   assert.match(exp.stdout, /--results <dir>.*\(default: "results"\)/s);
   assert.match(pred.stdout, /--batch <n>.*\(default: 32\)/s);
   assert.match(data.stdout, /--root <dir>.*\(default: ".*\.genomic_benchmarks"\)/s);
