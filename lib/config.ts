@@ -251,8 +251,13 @@ const PROFILE_OVERRIDES: Record<string, { description: string; override: Profile
 export const LADDER_SIZES = [800, 3200] as const;
 export const LADDER_RATES = LR_CANDIDATES;
 
+/** A learning rate as profile names and notes write it: 3e-4, 1e-3. */
+export function rateTag(lr: number): string {
+  return lr.toExponential(0).replace('+', '');
+}
+
 export function ladderProfile(size: number, lr: number): string {
-  return `ladder-n${size}-lr${lr.toExponential(0).replace('+', '')}`;
+  return `ladder-n${size}-lr${rateTag(lr)}`;
 }
 
 for (const size of LADDER_SIZES) {
@@ -277,7 +282,7 @@ for (const base of ['paper', 'quick', 'smoke']) {
 }
 /** The profile of a learning-rate selection run: `profile` with its BERT at peak rate `lr` (e.g. `quick-lr3e-4`). */
 export function selectionProfile(profile: string, lr: number): string {
-  return `${profile}-lr${lr.toExponential(0).replace('+', '')}`;
+  return `${profile}-lr${rateTag(lr)}`;
 }
 
 /**

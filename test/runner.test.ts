@@ -8,7 +8,7 @@ import { pretrain } from '../lib/pretrain/pretrain.js';
 import { createHash } from 'node:crypto';
 import { cpSync } from 'node:fs';
 import { armLabel, armModel, armsOf, compareArms, meanStd, table2, table2Csv, table2Markdown } from '../lib/report/aggregate.js';
-import { merge, resolveProfile } from '../lib/config.js';
+import { merge, rateTag, resolveProfile, selectionProfile } from '../lib/config.js';
 import { selectBackend } from '../lib/backend.js';
 import { tempDir, writeToyTable } from './helpers.js';
 import { contentSha256 } from '../lib/data/readers.js';
@@ -183,7 +183,7 @@ test('a profile with learning-rate candidates: seed 1 runs at each, the lowest v
     // before: seed 1 is the selection's run at the chosen rate, so the 2 candidates and seed 2 are left to train
     assert.equal((await estimateMatrix({ ...o, models: ['dnabert-random'], timedSteps: 1 })).models[0].pending, 3);
     const first = await runExperiment({ ...spec, model: 'dnabert-random', seed: 1 });
-    const candidates = [3e-4, 1e-3].map((lr) => JSON.parse(readFileSync(recordPath(resultsDir, 'toy', `quick-lr${lr.toExponential(0).replace('+', '')}`, 'dnabert-random', 1), 'utf8')) as RunRecord);
+    const candidates = [3e-4, 1e-3].map((lr) => JSON.parse(readFileSync(recordPath(resultsDir, 'toy', selectionProfile('quick', lr), 'dnabert-random', 1), 'utf8')) as RunRecord);
     candidates.forEach((c, i) => {
       assert.equal(c.config && 'peakLr' in c.config ? c.config.peakLr : null, [3e-4, 1e-3][i]);
       assert.equal(c.lrSelection, null, 'a selection run selects nothing itself');
@@ -203,7 +203,7 @@ test('a profile with learning-rate candidates: seed 1 runs at each, the lowest v
     const cnn = await runExperiment({ ...spec, model: 'cnn', seed: 1 });
     assert.equal(cnn.record.lrSelection, null, 'the CNN keeps its one rate');
     const md = table2Markdown(table2([first.record, second.record, cnn.record], 2), 2);
-    assert.match(md, new RegExp(`toy / DNABERT random weights: peak learning rate ${sel.chosen.toExponential(0).replace('+', '')}, chosen by seed 1's validation loss \\(3e-4: [\\d.]+, 1e-3: [\\d.]+\\)`));
+    assert.match(md, new RegExp(`toy / DNABERT random weights: peak learning rate ${rateTag(sel.chosen)}, chosen by seed 1's validation loss \\(3e-4: [\\d.]+, 1e-3: [\\d.]+\\)`));
     assert.match(md, /Test AUROC of the same runs/);
     // nothing left: the estimate counts no run
     const after = await estimateMatrix({ ...o, models: ['dnabert-random'] });

@@ -1,6 +1,7 @@
 /**
  * The shapes the layers' operations share: a layer's parameters (dense, layer norm, a BERT encoder layer,
- * a CNN block) and what a backend's fused kernels provide. The composed operations (lib/models/ops.ts) and
+ * a CNN block) and what a backend's fused kernels provide, with two conventions they share (an encoder
+ * layer's parameter order, a dropout seed where none is given). The composed operations (lib/models/ops.ts) and
  * each backend's fused ones (lib/native/ops.ts, lib/torch/ops.ts) both take these, so they live below all three.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -56,6 +57,19 @@ export interface EncoderLayerWeights {
 
 /** The seeds of an encoder layer's three dropout sites: attention probabilities, attention output, FFN output. */
 export type EncoderLayerSeeds = [number | undefined, number | undefined, number | undefined];
+
+/** An encoder layer's 16 parameters in the order the fused kernels take them (query W, b; key; value; attention output; its norm γ, β; intermediate; output; its norm). */
+export function encoderLayerParams(w: EncoderLayerWeights): tf.Tensor[] {
+  return [
+    ...[w.query, w.key, w.value, w.attentionOutput].flatMap((d): tf.Tensor[] => [d.w, d.b]),
+    w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta,
+  ];
+}
+
+/** A dropout mask's seed: the one given, else a fresh random one (a fused kernel always takes a seed). */
+export function dropoutSeed(seed: number | undefined): number {
+  return seed ?? Math.floor(Math.random() * 2 ** 52);
+}
 
 /** A CNN block: convolution weight [kernel · in, out] and bias, and its batch norm. */
 export interface ConvLayer {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { addon, REDUCE } from './addon.js';
 import { valuesOf } from './backend.js';
-import type { EncoderLayerSeeds, EncoderLayerWeights } from '../models/layers.js';
+import { dropoutSeed, encoderLayerParams, type EncoderLayerSeeds, type EncoderLayerWeights } from '../models/layers.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -195,7 +195,7 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
 
 /** Inverted dropout with a seeded counter-based mask (the same for any thread count), kept as one byte per element. */
 export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
-  const s = seed ?? Math.floor(Math.random() * 2 ** 52);
+  const s = dropoutSeed(seed);
   const op = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = new Float32Array(t.size), keep = new Uint8Array(t.size);
     if (t.size) addon().dropoutMask(vals(t), y, keep, rate, s);
@@ -222,7 +222,7 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
   if (!Number.isInteger(D)) throw new Error(`attention: width ${HD} is not divisible by ${heads} heads`);
   if (additiveMask && (additiveMask.size !== B * L || additiveMask.shape[0] !== B || additiveMask.shape[additiveMask.rank - 1] !== L)) return null;
   const maskValues = additiveMask ? vals(additiveMask) : null;
-  const s = seed ?? Math.floor(Math.random() * 2 ** 52);
+  const s = dropoutSeed(seed);
   const scale = 1 / Math.sqrt(D);
   const op = tf.customGrad(((qt: tf.Tensor, kt: tf.Tensor, vt: tf.Tensor, save: tf.GradSaveFunc) => {
     const ctx = new Float32Array(B * L * HD), probs = new Float32Array(B * heads * L * L), keep = new Uint8Array(rate > 0 ? probs.length : 0);
@@ -290,11 +290,9 @@ export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMas
   if (additiveMask && (additiveMask.size !== B * L || additiveMask.shape[0] !== B || additiveMask.shape[additiveMask.rank - 1] !== L)) return null;
   const maskValues = additiveMask ? vals(additiveMask) : null;
   const dims = Int32Array.of(B, L, W, heads, F);
-  const seed = (s: number | undefined) => s ?? Math.floor(Math.random() * 2 ** 52);
-  const [s0, s1, s2] = [seed(seeds[0]), seed(seeds[1]), seed(seeds[2])];
+  const [s0, s1, s2] = seeds.map(dropoutSeed);
   const { floats, bytes: keepBytes } = encoderSaveSizes(B, L, W, heads, F, attentionRate, hiddenRate);
-  const params = [w.query, w.key, w.value, w.attentionOutput].flatMap((d): tf.Tensor[] => [d.w, d.b]);
-  params.push(w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta);
+  const params = encoderLayerParams(w);
   const forward = (ht: tf.Tensor, pt: tf.Tensor[]) => {
     const y = new Float32Array(B * L * W), saved = takeBuffer(Float32Array, floats), keep = takeBuffer(Uint8Array, keepBytes);
     if (y.length) native.encoderForward!(vals(ht), pt.map(vals), maskValues, y, saved, keep, dims, attentionRate, hiddenRate, eps, s0, s1, s2);

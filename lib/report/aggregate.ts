@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { MODELS, type ModelName } from '../config.js';
+import { MODELS, rateTag, type ModelName } from '../config.js';
 import { datasetFor, PAPER_DATASETS } from '../data/registry.js';
 import { MODEL_LABELS, PAPER_TABLE2 } from './paper.js';
 import { readRecord, type RunRecord } from '../records/run-record.js';
@@ -148,8 +148,7 @@ export function table2(records: RunRecord[], expectedSeeds = 5): Table2Cell[] {
 function lrChoice(done: RunRecord[]): string | null {
   const sel = done.find((r) => r.lrSelection)?.lrSelection;
   if (!sel) return null;
-  const rate = (lr: number) => lr.toExponential(0).replace('+', '');
-  return `peak learning rate ${rate(sel.chosen)}, chosen by seed ${sel.seed}'s validation loss (${sel.candidates.map((c) => `${rate(c.lr)}: ${c.bestValidLoss.toFixed(4)}`).join(', ')})`;
+  return `peak learning rate ${rateTag(sel.chosen)}, chosen by seed ${sel.seed}'s validation loss (${sel.candidates.map((c) => `${rateTag(c.lr)}: ${c.bestValidLoss.toFixed(4)}`).join(', ')})`;
 }
 
 export function formatStat(s: Stat, digits = 1): string {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Handle } from './addon.js';
 import type { TorchBackend } from './backend.js';
 import { updateRunningStats } from '../models/batch-norm.js';
-import type { ConvLayer, EncoderLayerSeeds, EncoderLayerWeights } from '../models/layers.js';
+import { dropoutSeed, encoderLayerParams, type ConvLayer, type EncoderLayerSeeds, type EncoderLayerWeights } from '../models/layers.js';
 
 type Grad = Parameters<typeof tf.customGrad>[0];
 
@@ -84,7 +84,7 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, additiveMask?: t
 
 /** Inverted dropout with a mask drawn from the device's generator seeded with `seed`. */
 export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
-  return fusedOp('dropout', [x], [true], [rate, seed ?? Math.floor(Math.random() * 2 ** 52)], x.shape).y;
+  return fusedOp('dropout', [x], [true], [rate, dropoutSeed(seed)], x.shape).y;
 }
 
 /**
@@ -95,7 +95,7 @@ export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
 export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, additiveMask: tf.Tensor | undefined, heads: number, rate: number, seed?: number): tf.Tensor3D {
   const HD = q.shape[2];
   if (!Number.isInteger(HD / heads)) throw new Error(`attention: width ${HD} is not divisible by ${heads} heads`);
-  return fusedOp('attention', [q, k, v], [true, true, true], [additiveMask ? handle(additiveMask) : null, heads, rate, seed ?? Math.floor(Math.random() * 2 ** 52)]).y as tf.Tensor3D;
+  return fusedOp('attention', [q, k, v], [true, true, true], [additiveMask ? handle(additiveMask) : null, heads, rate, dropoutSeed(seed)]).y as tf.Tensor3D;
 }
 
 /**
@@ -105,11 +105,9 @@ export function selfAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ad
  */
 export function encoderLayer(h: tf.Tensor3D, w: EncoderLayerWeights, additiveMask: tf.Tensor | undefined, heads: number, attentionRate: number, hiddenRate: number, eps: number, seeds: EncoderLayerSeeds): tf.Tensor3D {
   if (!Number.isInteger(h.shape[2] / heads)) throw new Error(`encoder layer: width ${h.shape[2]} is not divisible by ${heads} heads`);
-  const params = [w.query, w.key, w.value, w.attentionOutput].flatMap((d) => [d.w, d.b]);
-  params.push(w.attentionNorm.gamma, w.attentionNorm.beta, w.intermediate.w, w.intermediate.b, w.output.w, w.output.b, w.outputNorm.gamma, w.outputNorm.beta);
-  const seed = (s: number | undefined) => s ?? Math.floor(Math.random() * 2 ** 52);
+  const params = encoderLayerParams(w);
   const inputs = [h, ...params];
-  return fusedOp('encoderLayer', inputs, inputs.map(() => true), [additiveMask ? handle(additiveMask) : null, heads, attentionRate, hiddenRate, eps, seed(seeds[0]), seed(seeds[1]), seed(seeds[2])], h.shape).y as tf.Tensor3D;
+  return fusedOp('encoderLayer', inputs, inputs.map(() => true), [additiveMask ? handle(additiveMask) : null, heads, attentionRate, hiddenRate, eps, ...seeds.map(dropoutSeed)], h.shape).y as tf.Tensor3D;
 }
 
 /**

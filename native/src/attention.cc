@@ -4,20 +4,11 @@
 // head) pairs are split over the OpenMP threads, each with its own scratch (OpenBLAS runs one thread
 // per call inside a parallel region). Saved for the backward pass: the softmax output and a one-byte
 // dropout mask, instead of scores, probabilities, a float mask and dropped probabilities.
-#include <cblas.h>
-
 #include <vector>
 
 #include "kernels.h"
 
 namespace dn {
-
-static void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                 int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
-}
 
 void attentionForward(const float* q, const float* k, const float* v, const float* mask, float* ctx, float* probs,
                       uint8_t* keep, int64_t B, int64_t L, int64_t H, int64_t D, float scale, float rate, uint64_t seed) {
@@ -32,7 +23,7 @@ void attentionForward(const float* q, const float* k, const float* v, const floa
       const int64_t b = bh / H, h = bh % H;
       const int64_t off = b * L * HD + h * D;
       float* p = probs + bh * LL;
-      gemm(false, true, L, L, D, q + off, HD, k + off, HD, 0.0f, p, L);
+      sgemm(false, true, L, L, D, q + off, HD, k + off, HD, 0.0f, p, L);
       const float* mrow = mask ? mask + b * L : nullptr;
       for (int64_t i = 0; i < L; i++) {
         float* row = p + i * L;
@@ -47,7 +38,7 @@ void attentionForward(const float* q, const float* k, const float* v, const floa
           }
         }
       }
-      gemm(false, false, L, D, L, rate > 0 ? dropped.data() : p, L, v + off, HD, 0.0f, ctx + off, HD);
+      sgemm(false, false, L, D, L, rate > 0 ? dropped.data() : p, L, v + off, HD, 0.0f, ctx + off, HD);
     }
   }
 }
@@ -71,8 +62,8 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
         for (int64_t i = 0; i < LL; i++) dropped[i] = kr[i] ? p[i] * keepScale : 0.0f;
         pd = dropped.data();
       }
-      gemm(true, false, L, D, L, pd, L, dctx + off, HD, 0.0f, dv + off, HD);       // dV = P'ᵀ · dC
-      gemm(false, true, L, L, D, dctx + off, HD, v + off, HD, 0.0f, ds.data(), L);  // dP' = dC · Vᵀ
+      sgemm(true, false, L, D, L, pd, L, dctx + off, HD, 0.0f, dv + off, HD);       // dV = P'ᵀ · dC
+      sgemm(false, true, L, L, D, dctx + off, HD, v + off, HD, 0.0f, ds.data(), L);  // dP' = dC · Vᵀ
       for (int64_t i = 0; i < L; i++) {
         float* row = ds.data() + i * L;
         const float* prow = p + i * L;
@@ -86,8 +77,8 @@ void attentionBackward(const float* q, const float* k, const float* v, const flo
         const float d = static_cast<float>(dot);
         for (int64_t j = 0; j < L; j++) row[j] = scale * prow[j] * (row[j] - d);
       }
-      gemm(false, false, L, D, L, ds.data(), L, k + off, HD, 0.0f, dq + off, HD);  // dQ = dS · K
-      gemm(true, false, L, D, L, ds.data(), L, q + off, HD, 0.0f, dk + off, HD);   // dK = dSᵀ · Q
+      sgemm(false, false, L, D, L, ds.data(), L, k + off, HD, 0.0f, dq + off, HD);  // dQ = dS · K
+      sgemm(true, false, L, D, L, ds.data(), L, q + off, HD, 0.0f, dk + off, HD);   // dK = dSᵀ · Q
     }
   }
 }

@@ -6,8 +6,6 @@
 // activation crosses memory once each way instead of once per op. Dropout masks are those of
 // dropoutMask and attentionForward with the same seeds, so the layer equals the one composed from the
 // single fused ops (lib/models/ops.ts composedEncoderLayer), mask for mask.
-#include <cblas.h>
-
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -46,11 +44,10 @@ struct Layout {
   }
 };
 
+// sgemm on dense matrices (leading dimensions their row lengths).
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta, float* c) {
   if (m == 0 || n == 0) return;
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(ta ? m : k), b,
-              static_cast<int>(tb ? k : n), beta, c, static_cast<int>(n));
+  sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, beta, c, n);
 }
 
 // out [rows, cols] = x · w + bias (x [rows, in], w [in, cols]).

@@ -8,6 +8,13 @@
 
 namespace dn {
 
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+              static_cast<int>(ldc));
+}
+
 void gemmBatched(const float* a, const float* b, float* c, const int32_t* aIdx, const int32_t* bIdx, int64_t batch,
                  int64_t m, int64_t n, int64_t k, bool transA, bool transB, float alpha, float beta) {
   const int lda = static_cast<int>(transA ? m : k);

@@ -65,6 +65,10 @@ inline float geluGradAt(float x) {
   return cdf + x * pdf;
 }
 
+// C = op(A) · op(B) + beta · C on row-major views with leading dimensions lda, ldb, ldc (strided rows,
+// e.g. one head's columns of [L, H·D]); op = transpose when flagged.
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc);
 // C[i] = alpha · op(A[aIdx[i]]) · op(B[bIdx[i]]) + beta · C[i] for i < batch; op = transpose when flagged.
 // A batch of A holds m·k values, of B k·n, of C m·n.
 void gemmBatched(const float* a, const float* b, float* c, const int32_t* aIdx, const int32_t* bIdx, int64_t batch,
@@ -84,8 +88,9 @@ void reduce(int op, const float* x, float* out, int64_t outer, int64_t n, int64_
 void transpose(const uint32_t* x, uint32_t* out, const int32_t* shape, const int32_t* perm, int rank);
 void addN(const float* const* xs, int count, float* out, int64_t n);
 
-// One row: y = softmax(x · scale + mask) (mask may be null; x and y may be the same array).
-void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask);
+// One row: y = softmax(x · scale + mask) (mask may be null; x and y may be the same array). With
+// `logSumExp`, also log Σ exp(x · scale + mask), the row's normaliser (a cross-entropy's loss needs it).
+void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask, float* logSumExp = nullptr);
 // softmax(x · scale + mask) over rows of `cols`; mask row of row r = (r / maskPeriod) % maskRows (mask may be null).
 void softmax(const float* x, float* y, int64_t rows, int64_t cols, float scale, const float* mask, int64_t maskPeriod, int64_t maskRows);
 void softmaxGrad(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols, float scale);

@@ -15,7 +15,7 @@ namespace dn {
 
 static constexpr int64_t kParallel = 1 << 15;
 
-void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask) {
+void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float* mask, float* logSumExp) {
   float mx = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < cols; j++) {
@@ -33,6 +33,7 @@ void softmaxRow(const float* x, float* y, int64_t cols, float scale, const float
   const float inv = static_cast<float>(1.0 / sum);
 #pragma omp simd
   for (int64_t j = 0; j < cols; j++) y[j] *= inv;
+  if (logSumExp) *logSumExp = static_cast<float>(std::log(sum) + mx);
 }
 
 void softmax(const float* x, float* y, int64_t rows, int64_t cols, float scale, const float* mask, int64_t maskPeriod,
@@ -63,20 +64,9 @@ void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* loss
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallel)
   for (int64_t r = 0; r < rows; r++) {
     const float* z = logits + r * cols;
-    float* p = probs + r * cols;
-    float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-    for (int64_t j = 0; j < cols; j++) mx = z[j] > mx ? z[j] : mx;
-    double sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t j = 0; j < cols; j++) {
-      p[j] = expApprox(z[j] - mx);
-      sum += p[j];
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-#pragma omp simd
-    for (int64_t j = 0; j < cols; j++) p[j] *= inv;
-    loss[r] = static_cast<float>(std::log(sum) + mx - z[labels[r]]);
+    float lse;
+    softmaxRow(z, probs + r * cols, cols, 1.0f, nullptr, &lse);
+    loss[r] = lse - z[labels[r]];
   }
 }
 
