@@ -4,7 +4,7 @@
 #                    MAX_HOURS=N: stop before training when a notebook's runs are measured to take longer; default 12)
 #   make html        render the executed notebooks to a portable supplement, results/html/index.html, with the scoring page (make web)
 #   make web         build the browser page that scores DNA with a trained model (results/html/predict/)
-#   make test        set up, then type-check, run the test suite and a smoke run of the notebooks
+#   make test        set up, fetch the genome corpus (make genome), then type-check, run a smoke run of the notebooks and the test suite
 #   make setup       Debian packages + npm ci (builds the native kernels) + the tslab Jupyter kernel (idempotent)
 #   make native      rebuild the native CPU kernels (native/, OpenBLAS + OpenMP)
 #   make torch       rebuild the torch backend's addon (torch/, against libtorch: see environment.md)
@@ -59,7 +59,7 @@ EXECUTED := results/executed
 # Notebooks execute in notebooks/, so that `./lib` (a link to lib/) resolves.
 NBEXEC := $(JUPYTER) nbconvert --log-level=WARN --to notebook --execute
 
-.PHONY: help setup setup-apt setup-reference setup-cluster-test native torch gpu-bundle gpu-rehearsal gpu-import gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
+.PHONY: help setup setup-apt setup-reference setup-cluster-test test-prerequisites native torch gpu-bundle gpu-rehearsal gpu-import gpu-untrack-checkpoints gpu-retrack-checkpoints test typecheck unit smoke reproduce execute genome html web notebooks fixtures pretraining-fidelity pretraining-study bench clean
 
 help:
 	@sed -n 's/^#   \(make .*\)/\1/p' Makefile
@@ -107,7 +107,7 @@ torch:
 
 # What bench/gpu.sh needs on a GPU machine that has PyTorch but no Node: this Node binary (xz), its
 # headers, and esbuild bundles of the torch tests and the GPU benchmark (see bench/gpu.sh).
-gpu-bundle: $(NODE_STAMP)
+gpu-bundle: $(NODE_STAMP) genome
 	node --import tsx bench/gpu-bundle.ts
 
 # bench/gpu.sh on this machine's CPU, in a copy of what a GPU machine receives (catches a broken bundle).
@@ -141,12 +141,24 @@ typecheck: $(NODE_STAMP)
 	node node_modules/typescript/bin/tsc --noEmit -p web
 
 # setup builds the native kernels and the torch addon, so their tests must run here (DNABERT_REQUIRE_NATIVE=0,
-# DNABERT_REQUIRE_TORCH=0 to allow skipping)
+# DNABERT_REQUIRE_TORCH=0 to allow skipping). The runner's own report (spec on a terminal, else TAP) is
+# followed by test/summary-reporter.mjs: each skipped test with its reason, then `unit: N passed, N failed,
+# N skipped`. Under CI=true no test skips for a missing prerequisite: it fails with one line naming it.
+UNIT_SUMMARY := build/test-summary.txt
 unit: $(NODE_STAMP)
-	DNABERT_REQUIRE_NATIVE=$${DNABERT_REQUIRE_NATIVE:-1} DNABERT_REQUIRE_TORCH=$${DNABERT_REQUIRE_TORCH:-1} node --import tsx --test $(TESTS)
+	@mkdir -p build && rm -f $(UNIT_SUMMARY) && rc=0 && \
+	DNABERT_REQUIRE_NATIVE=$${DNABERT_REQUIRE_NATIVE:-1} DNABERT_REQUIRE_TORCH=$${DNABERT_REQUIRE_TORCH:-1} node --import tsx --test \
+	  --test-reporter=$$([ -t 1 ] && echo spec || echo tap) --test-reporter-destination=stdout \
+	  --test-reporter=./test/summary-reporter.mjs --test-reporter-destination=$(UNIT_SUMMARY) $(TESTS) || rc=$$?; \
+	cat $(UNIT_SUMMARY); exit $$rc
 
-# The node test summary comes last, so it closes the output.
-test: setup setup-cluster-test typecheck smoke unit
+# What the tests need beyond setup: the genome corpus, for the fresh-clone make reproduce test (a missing
+# corpus skips it outside CI and fails it under CI=true, with one line).
+test-prerequisites:
+	@$(MAKE) --no-print-directory genome || echo "make test: no genome corpus (see above); the fresh-clone make reproduce test $$([ "$${CI:-}" = true ] && echo fails || echo is skipped)"
+
+# The test summary comes last, so it closes the output.
+test: setup setup-cluster-test test-prerequisites typecheck smoke unit
 
 # The notebooks on generated data with the smoke profile: they must execute without an error.
 smoke: setup

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { CHECKPOINT_DIRS, checkpointsUntracked, GPU_CORPUS, travellingFiles, UPLOAD_LIMIT } from './gpu-tree.js';
+import { CHECKPOINT_DIRS, checkpointsUntracked, GPU_CORPUS, requireCorpus, travellingFiles, UPLOAD_LIMIT } from './gpu-tree.js';
 
 const out = join('build', 'gpu');
 mkdirSync(join(out, 'node-include'), { recursive: true });
@@ -55,7 +55,7 @@ for (const f of readdirSync(out)) {
 }
 
 // What a copy of the working tree with build/gpu and the corpus weighs (bench/gpu-tree.ts: what travels to such a machine).
-if (!existsSync(GPU_CORPUS)) throw new Error(`gpu-bundle: ${GPU_CORPUS} is missing: the GPU call pretrains on it (make genome)`);
+requireCorpus('gpu-bundle');
 const tree = travellingFiles().reduce((a, f) => a + f.bytes, 0) + statSync(GPU_CORPUS).size;
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);
 console.log(`gpu-bundle: the working tree and the corpus ${mib(tree)} MiB + build/gpu ${mib(bundle)} MiB = ${mib(tree + bundle)} MiB; carry build/gpu and ${GPU_CORPUS}`);

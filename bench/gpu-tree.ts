@@ -31,6 +31,13 @@ export const CHECKPOINT_DIRS = ['results/pretrained', 'results/models'] as const
 const BUNDLE_FILES = ['node.xz', 'tests.mjs', 'bench.mjs', 'pretrain.mjs', 'pretrain-report.mjs'];
 /** The pretraining corpus of the GPU call (make genome): ignored by git, so it travels as a carried path. */
 export const GPU_CORPUS = 'data/genome/human_GRCh37_chrX_first70Mb.fa.gz';
+
+/** Stop with one line (no stack) where the corpus is missing: `make gpu-bundle` and `make gpu-rehearsal` fetch it first. */
+export function requireCorpus(who: string): void {
+  if (existsSync(GPU_CORPUS)) return;
+  console.error(`${who}: ${GPU_CORPUS} is missing: the GPU call pretrains on it. make genome fetches it (make gpu-bundle and make gpu-rehearsal do so first)`);
+  process.exit(1);
+}
 const BEGIN = '# >>> checkpoints left out of the index for a GPU upload (make gpu-retrack-checkpoints removes this)';
 const END = '# <<< checkpoints left out of the index';
 
@@ -121,7 +128,7 @@ function rehearse(): void {
   mkdirSync(join(tree, headers), { recursive: true });
   for (const f of BUNDLE_FILES) copyFileSync(join(bundle, f), join(tree, bundle, f));
   for (const f of readdirSync(headers)) copyFileSync(join(headers, f), join(tree, headers, f));
-  if (!existsSync(GPU_CORPUS)) throw new Error(`rehearse: ${GPU_CORPUS} is missing (make genome): the GPU call pretrains on it`);
+  requireCorpus('rehearse');
   mkdirSync(dirname(join(tree, GPU_CORPUS)), { recursive: true });
   copyFileSync(GPU_CORPUS, join(tree, GPU_CORPUS));
   const sent = files.reduce((a, f) => a + f.bytes, 0) + BUNDLE_FILES.reduce((a, f) => a + lstatSync(join(bundle, f)).size, 0) + lstatSync(GPU_CORPUS).size;

@@ -79,15 +79,49 @@ export async function serve(handler: Handler): Promise<{ url: string; close(): P
   };
 }
 
+/** True under CI=true, where a test never skips for a missing prerequisite. */
+export function underCI(): boolean {
+  return process.env.CI === 'true';
+}
+
+/** An error whose report is its one line (what is missing and the make target that brings it), no stack. */
+function prerequisiteError(missing: string): Error {
+  const e = new Error(`${missing}; under CI=true a test fails instead of skipping for a missing prerequisite`);
+  e.stack = e.message;
+  return e;
+}
+
+/**
+ * The `skip` option of a test registered with a prerequisite that is `missing` (a reason naming the make
+ * target that brings it), or false. Outside CI the test is skipped with that reason (make test lists every
+ * skip at its end); under CI=true it throws that one line, so the test file fails rather than passing unrun.
+ */
+export function skipUnlessCI(missing: string | false): string | false {
+  if (missing && underCI()) throw prerequisiteError(missing);
+  return missing;
+}
+
+/**
+ * Inside a test: true (and the test is marked skipped) when its prerequisite is `missing`, so the test
+ * returns at once; false when it has everything. Under CI=true a missing prerequisite fails the test with
+ * one line instead.
+ */
+export function unmet(t: { skip(message?: string): void }, missing: string | false): boolean {
+  if (!missing) return false;
+  if (underCI()) throw prerequisiteError(missing);
+  t.skip(missing);
+  return true;
+}
+
 /**
  * For tests of a backend over a compiled addon: false when the addon loads, else the reason (the test is
- * then skipped). With `requireVar`=1 (set by `make test`, whose setup builds both addons) a missing
- * addon fails instead.
+ * then skipped). With `requireVar`=1 (set by `make test`, whose setup builds both addons) or under CI a
+ * missing addon fails instead.
  */
 function addonSkip(what: string, requireVar: string, load: { addon: unknown; reason: string }): string | false {
   if (load.addon) return false;
-  if (process.env[requireVar] === '1') throw new Error(`${what} required (${requireVar}=1) but unavailable: ${load.reason}`);
-  return `${what} unavailable: ${load.reason}`;
+  if (process.env[requireVar] === '1') throw prerequisiteError(`${what} required (${requireVar}=1) but unavailable: ${load.reason} (make setup)`);
+  return skipUnlessCI(`${what} unavailable: ${load.reason} (make setup)`);
 }
 
 /** Why the native backend's tests are skipped, or false when they run. */

@@ -13,7 +13,7 @@ import { selectBackend } from '../lib/backend.js';
 import { TORCH_KERNELS } from '../lib/torch/backend.js';
 import { torchAddon } from '../lib/torch/addon.js';
 import { timeSteps, trainingSetup, type Workload } from '../bench/workloads.js';
-import { nativeSkip, torchSkip } from './helpers.js';
+import { nativeSkip, skipUnlessCI, torchSkip } from './helpers.js';
 import { kernelSuite } from './kernel-suite.js';
 import * as ops from '../lib/models/ops.js';
 import { accumulateAll } from '../lib/torch/ops.js';
@@ -182,7 +182,7 @@ test('[torch] no tensor handles leak over training steps', { skip }, async () =>
 });
 
 // needs the project's own tsx (absent from the bundle bench/gpu.sh runs)
-const skipRun = skip || (existsSync('node_modules/tsx') ? false : 'needs a full checkout with node_modules');
+const skipRun = skip || skipUnlessCI(existsSync('node_modules/tsx') ? false : 'needs a full checkout with node_modules (make setup)');
 test('[torch] a run through npm run experiment on torch writes a normal record naming the backend', { skip: skipRun }, async () => {
   const { execFile } = await import('node:child_process');
   const { readdirSync, readFileSync } = await import('node:fs');
