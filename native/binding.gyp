@@ -9,7 +9,9 @@
       "include_dirs": ["<!@(node blas.js include)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp"],
+      # -fno-trapping-math: without it GCC keeps expApprox's float-to-int conversion scalar (it might trap), so
+      # softmax and GELU ran one element at a time; no value changes (floating-point traps are never enabled).
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp"],
       "ldflags": ["-fopenmp"],
       "libraries": ["<!@(node blas.js libs)"],
       "defines": ["NAPI_VERSION=8"]

@@ -23,7 +23,7 @@ inline bool dropoutKeep(uint64_t base, uint64_t i, float rate) {
 
 // e^x (relative error < 2e-7; 0 below −87, e^88 above 88): 2^(x·log2 e) split into integer and
 // fraction, the fraction's power a degree-6 polynomial. Branch-free, so loops over it vectorise (std::exp
-// does not).
+// does not) where the float-to-int conversion may (-fno-trapping-math, binding.gyp).
 inline float expApprox(float in) {
   const float x = in < -87.0f ? -87.0f : (in > 88.0f ? 88.0f : in);
   const float t = x * 1.44269504088896341f;
