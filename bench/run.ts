@@ -13,7 +13,7 @@
  *      stride half a window) for the CNN, small BERT and BERT-base;
  *   5. the same scanning in the browser page (web/) on wasm and webgl, in headless Chromium.
  *
- * BENCH_QUICK=1 skips BERT-base, whose steps take minutes on the JavaScript backends; BENCH_REPEAT
+ * BENCH_QUICK=1 skips BERT-base (both shapes), whose steps take minutes on the JavaScript backends; BENCH_REPEAT
  * (default 3) sets how many times the native path and PyTorch are measured. A part of it:
  * BENCH_SECTIONS (of tokenizer, load, throughput, calls, scan, web), BENCH_WORKLOADS (e.g.
  * cnn,bert-deep-narrow) and BENCH_BACKENDS (of native, torch, wasm, cpu; PyTorch always runs); a partial
@@ -139,13 +139,13 @@ const PYTORCH_SETTINGS = [
 ];
 
 function throughputBench(): void {
-  const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w === 'bert-base') && workloadOn(w));
+  const workloads = (Object.keys(WORKLOADS) as Workload[]).filter((w) => !(process.env.BENCH_QUICK && w.startsWith('bert-base')) && workloadOn(w));
   // from outside the repository: its torch/ folder (the addon's sources) would import as an empty package
   const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch; torch.__version__'], { encoding: 'utf8', cwd: tmpdir() }).status === 0;
   const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
   say('');
   say('Training step = forward + backward + AdamW update. Each run times steps after one warm-up step (CNN 30, small BERT 5,');
-  say(`BERT-base 3; the cpu backend 5 / 1 / 1, BERT-base capped at 600 s) and reports its median step. Our backends and PyTorch`);
+  say(`BERT-base 3 at 256 tokens, 2 at 512; the cpu backend 5 / 1 / 1, BERT-base capped at 600 s) and reports its median step. Our backends and PyTorch`);
   say(`run ${repeats} times each, interleaved; seq/s is the median run (all runs listed), peak RSS the largest. PyTorch runs at`);
   say(`${THREADS.join(' and ')} intra-op thread(s) (BENCH_THREADS), the torch backend at each of them against PyTorch at the same`);
   say('count; native, wasm and cpu (their own threading, every core) against the fastest PyTorch setting. PyTorch runs with');
@@ -159,7 +159,7 @@ function throughputBench(): void {
     say(typeof m === 'string' ? `| ${WORKLOADS[w].what} | ${name} | ${m} | | | | |` : `| ${WORKLOADS[w].what} | ${name} | ${m.r.seqPerSec.toFixed(2)} | ${m.runs} | ${m.r.stepSeconds.toFixed(2)} | ${m.r.peakRssGB.toFixed(2)} | ${ratio} |`);
   for (const w of workloads) {
     // timed steps after one warm-up step; the JavaScript backend takes minutes per BERT step
-    const steps = (backend: string) => String(w === 'cnn' || w === 'bert-deep-narrow' ? (backend === 'cpu' ? 5 : 30) : backend === 'cpu' ? 1 : w === 'bert-base' ? 3 : 5);
+    const steps = (backend: string) => String(w === 'cnn' || w === 'bert-deep-narrow' ? (backend === 'cpu' ? 5 : 30) : backend === 'cpu' ? 1 : w === 'bert-base-512' ? 2 : w === 'bert-base' ? 3 : 5);
     // a cap per measurement: one BERT-base step on the JavaScript backend runs for over 50 minutes
     const cap = (backend: string) => (backend === 'cpu' && w === 'bert-base' ? 600 : 3600);
     const ours = (backend: string, env?: NodeJS.ProcessEnv) => run<Throughput>(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', w, backend, steps(backend)], cap(backend), env);
@@ -194,7 +194,7 @@ function throughputBench(): void {
       row(w, `torch (libtorch ${threads(t)})`, m, `${ratio(m, refAt(t))} (same threads)`);
     }
     // a masked LM is its classifier with another head, and 495 tokens the quick BERT at twice the length: their JavaScript-backend rows would repeat those
-    for (const backend of ['mlm-small', 'mlm-quick', 'bert-quick-495'].includes(w) ? [] : ['wasm', 'cpu'].filter(backendOn)) {
+    for (const backend of ['mlm-small', 'mlm-quick', 'bert-quick-495', 'bert-base-512'].includes(w) ? [] : ['wasm', 'cpu'].filter(backendOn)) {
       const m = medianRun([ours(backend)]);
       row(w, backend, m, ratio(m, best));
     }
@@ -271,7 +271,7 @@ if (section('scan')) scanBench();
 if (section('web')) webBench();
 const partial = SECTIONS || ONLY_WORKLOADS || ONLY_BACKENDS;
 const out = process.env.BENCH_OUT ?? (partial ? 'build/bench-partial.md' : 'results/bench.md');
-if (partial) say(`\n(a part of make bench: BENCH_SECTIONS=${SECTIONS?.join(',') ?? 'all'} BENCH_WORKLOADS=${ONLY_WORKLOADS?.join(',') ?? 'all'} BENCH_BACKENDS=${ONLY_BACKENDS?.join(',') ?? 'all'})`);
+if (partial) say(`\n(a part of make bench: BENCH_SECTIONS=${SECTIONS?.join(',') ?? 'all'} BENCH_WORKLOADS=${ONLY_WORKLOADS?.join(',') ?? 'all'} BENCH_BACKENDS=${ONLY_BACKENDS?.join(',') ?? 'all'}${['BENCH_THREADS', 'BENCH_REPEAT'].map((v) => (process.env[v] ? ` ${v}=${process.env[v]}` : '')).join('')})`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, lines.join('\n') + '\n');
 console.log(`→ ${out}`);

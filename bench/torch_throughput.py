@@ -1,6 +1,6 @@
 """PyTorch reference for `make bench`: the same training steps (forward + backward + AdamW) as
 bench/throughput.ts, with the architectures of the parity fixtures. Prints one JSON line.
-Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-quick|bert-quick-495|bert-base|bert-deep-narrow|mlm-small|mlm-quick> [steps]
+Usage: /usr/bin/python3 bench/torch_throughput.py <cnn|bert-small|bert-quick|bert-quick-495|bert-base|bert-base-512|bert-deep-narrow|mlm-small|mlm-quick> [steps]
        [--device cpu|cuda] [--batch N] [--precision fp32|tf32|bf16]
 On CUDA (bench/gpu.ts): attention through F.scaled_dot_product_attention (Hugging Face's default), TF32 or
 bf16 autocast as asked, and the peak GPU memory of the timed steps."""
@@ -85,9 +85,9 @@ def main():
         if cuda:
             use_sdpa(bert)
         cfg = dict(bert.CONFIG)
-        if workload == "bert-base":
+        if workload in ("bert-base", "bert-base-512"):
             cfg.update(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
-            batch = 8
+            batch = 12 if workload == "bert-base-512" else 8
         elif workload in ("bert-quick", "bert-quick-495"):
             cfg.update(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512)
             batch = 16
@@ -97,7 +97,7 @@ def main():
         else:
             cfg.update(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024)
             batch = 16
-        seq = {"bert-deep-narrow": 64, "bert-quick": 248, "bert-quick-495": 495}.get(workload, 256)
+        seq = {"bert-deep-narrow": 64, "bert-quick": 248, "bert-quick-495": 495, "bert-base-512": 512}.get(workload, 256)
         batch = a.batch or batch
         model = bert.BertForSequenceClassification(cfg)
         ids = torch.randint(5, 4101, (batch, seq), device=dev)
