@@ -301,7 +301,10 @@ const pretrainedRoot = \`\${RESULTS}/pretrained/\${PROFILE}\`;`),
 
 Each corpus gets its own run in a child process (\`npm run pretrain\`), resumable; progress shows the MLM
 loss, tokens/s and the time left. Perplexity and masked-token accuracy are measured on the held-out
-windows with fixed masks, so the points of a curve are comparable.`),
+windows with fixed masks, so the points of a curve are comparable. Where a run records them, the loss
+curve has two references scored on the same masks: the k-mer frequency baseline (dashed: a model that knows
+only which k-mers are common) and the neighbour-reading oracle (dotted: ln 4 for each base of a masked
+k-mer that no unmasked neighbour shows, about 1.4 nats for an isolated span).`),
     code(`const pretrained: { tag: string; label: string; dir: string; record: PretrainRecord }[] = [];
 for (const c of corpora) {
   const dir = \`\${pretrainedRoot}/\${c.tag}\`;

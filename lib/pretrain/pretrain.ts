@@ -32,6 +32,7 @@ import { gitState } from '../git.js';
 import { fileSha256 } from '../data/readers.js';
 import { describeCorpus, readCorpus, tileWindows, windowSampler } from './corpus.js';
 import { maskTokens, type MaskingOptions } from './masking.js';
+import { kmerFrequencyNats, ReferenceTally } from './references.js';
 
 /** The folder of the snapshot at `step` of the run written to `out`: a sibling, `<out>-step<step>`. */
 export function snapshotDir(out: string, step: number): string {
@@ -122,32 +123,54 @@ export function mlmAdapter(model: BertMaskedLM, c: PretrainConfig, onMasked?: On
 }
 
 /** Each masked token's loss and whether the model's top token is the original, for a batch masked with `seed`. */
-function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: number, kind: MaskedBatch['kind'], onMasked?: OnMasked): { nll: Float32Array; right: Float32Array; positions: Int32Array } {
+function maskedScores(model: BertMaskedLM, b: Batch, m: MaskingOptions, seed: number, kind: MaskedBatch['kind'], onMasked?: OnMasked): { nll: Float32Array; right: Float32Array; positions: Int32Array; targets: Int32Array } {
   const t = maskedTensors(b, m, seed, kind, onMasked);
   const [nll, right] = tf.tidy(() => {
     const logits = model.logits(t.inputs, b.mask!, t.positions);
     return [tf.neg(tf.sum(tf.mul(tf.oneHot(t.targets, logits.shape[1]), tf.logSoftmax(logits)), 1)), tf.cast(tf.equal(tf.argMax(logits, 1), t.targets), 'float32')];
   });
-  const out = { nll: nll.dataSync() as Float32Array, right: right.dataSync() as Float32Array, positions: t.positions.dataSync() as Int32Array };
+  const out = { nll: nll.dataSync() as Float32Array, right: right.dataSync() as Float32Array, positions: t.positions.dataSync() as Int32Array, targets: t.targets.dataSync() as Int32Array };
   tf.dispose([nll, right, t.inputs, t.positions, t.targets]);
   return out;
 }
 
-/** Token-level validation: the mean loss over every masked token of the fixed windows, and masked-token accuracy. */
-async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows, onMasked?: OnMasked): Promise<{ loss: number; metrics: Record<string, number> }> {
+/**
+ * Token-level validation: the mean loss over every masked token of the fixed windows and masked-token
+ * accuracy, beside the references on the same masks (references.ts): the neighbour-reading oracle's loss,
+ * the k-mer frequency baseline (`frequencyNats`, from training windows) and accuracy by hidden bases.
+ */
+async function validateMlm(model: BertMaskedLM, c: PretrainConfig, valid: LabelledRows, frequencyNats: Float64Array, onMasked?: OnMasked): Promise<{ loss: number; metrics: Record<string, number> }> {
   const m = masking(c, model.config.vocab_size);
   const n = valid.enc.n, bs = c.batchSize * 2;
+  const tally = new ReferenceTally(frequencyNats);
   let nll = 0, right = 0, count = 0;
   for (let s = 0, batchNo = 0; s < n; s += bs, batchNo++) {
     const b = makeBatch(valid, Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i));
     const r = maskedScores(model, b, m, VALID_SEED + batchNo, 'valid', onMasked);
+    const [B, L] = b.ids.shape;
+    tally.add(b.ids.dataSync() as Int32Array, r.positions, r.targets, r.right, B, L, c.k);
     disposeBatch(b);
     for (let j = 0; j < r.nll.length; j++) nll += r.nll[j];
     for (let j = 0; j < r.right.length; j++) right += r.right[j];
     count += r.positions.length;
   }
   const loss = nll / count;
-  return { loss, metrics: { maskedAccuracy: right / count, perplexity: Math.exp(loss), maskedTokens: count } };
+  return { loss, metrics: { maskedAccuracy: right / count, perplexity: Math.exp(loss), maskedTokens: count, ...tally.metrics() } };
+}
+
+/** Training windows the k-mer frequency baseline is counted on: a fixed sample, the same for every run of a corpus and seed. */
+const FREQUENCY_WINDOWS = 20_000;
+
+/** The k-mer frequency baseline's −log frequencies, from FREQUENCY_WINDOWS training windows drawn as training draws them. */
+function trainingFrequencyNats(at: (row: number) => Uint8Array, tok: { k: number; maxLen: number; attendToPadding: boolean }, vocabSize: number): Float64Array {
+  const ids = new Int32Array(tok.maxLen), mask = new Int32Array(tok.maxLen);
+  function* rows(): Generator<Int32Array> {
+    for (let r = 0; r < FREQUENCY_WINDOWS; r++) {
+      tokenizeInto(at(r), tok, ids, mask, 0);
+      yield ids;
+    }
+  }
+  return kmerFrequencyNats(rows(), vocabSize);
 }
 
 export interface PretrainSpec {
@@ -254,6 +277,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       },
     };
     const trainRows: LabelledRows = { enc: lazy, labels: new Int32Array(lazy.n) };
+    const frequencyNats = trainingFrequencyNats(at, tok, model.config.vocab_size);
     const validEnc = adapter.encode(tileWindows(corpus.valid, window, c.validWindows));
     const validRows: LabelledRows = { enc: validEnc, labels: new Int32Array(validEnc.n) };
     const perStepTokens = tokensPerStep(c);
@@ -293,7 +317,7 @@ async function pretrainUnlocked(spec: PretrainSpec, c: PretrainConfig, seed: num
       quiet: spec.quiet,
       onStep: spec.onStep,
       stopAt: spec.maxMinutes === undefined ? undefined : Date.parse(startedAt) + spec.maxMinutes * 60_000,
-      validate: (v) => validateMlm(model, c, v, spec.onMasked),
+      validate: (v) => validateMlm(model, c, v, frequencyNats, spec.onMasked),
       validateLast: true,
       validateAt: c.snapshotSteps,
       // a snapshot at each snapshot step, and at the step a time limit ended the run on (what the budget reached)

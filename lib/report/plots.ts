@@ -131,18 +131,40 @@ export function table2Figure(cells: Table2Cell[]): Figure {
   };
 }
 
-/** Pretraining curves, one line per corpus: the validation MLM loss, or the masked-token accuracy (%), per optimizer step. */
+type PretrainPoint = PretrainRecord['training']['history'][number];
+
+/**
+ * Dashed lines for the references a validation scored on the same masks (lib/pretrain/references.ts): the
+ * k-mer frequency baseline and the neighbour-reading oracle, where the record has them (records written
+ * before them have none, and draw none). `x` places each validation point.
+ */
+function referenceLines(label: string, history: PretrainPoint[], x: (p: PretrainPoint) => number): Figure['data'] {
+  const scored = history.filter((p) => p.metrics?.oracleLoss !== undefined && p.metrics?.frequencyLoss !== undefined);
+  if (!scored.length) return [];
+  const line = (name: string, key: 'frequencyLoss' | 'oracleLoss', dash: string) => ({
+    type: 'scatter', mode: 'lines', name: `${label}: ${name}`, line: { dash, width: 1 }, x: scored.map(x), y: scored.map((p) => p.metrics![key]),
+  });
+  return [line('k-mer frequency baseline', 'frequencyLoss', 'dash'), line('neighbour-reading oracle', 'oracleLoss', 'dot')];
+}
+
+/**
+ * Pretraining curves, one line per corpus: the validation MLM loss (with its references where recorded),
+ * or the masked-token accuracy (%), per optimizer step.
+ */
 export function pretrainingCurvesFigure(runs: { label: string; record: PretrainRecord }[], metric: 'loss' | 'maskedAccuracy'): Figure {
-  const y = (h: PretrainRecord['training']['history'][number]) => (metric === 'loss' ? h.validLoss : 100 * (h.metrics?.maskedAccuracy ?? NaN));
+  const y = (h: PretrainPoint) => (metric === 'loss' ? h.validLoss : 100 * (h.metrics?.maskedAccuracy ?? NaN));
   return {
-    data: runs.map(({ label, record }) => ({
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: label,
-      marker: { size: 4 },
-      x: record.training.history.map((h) => h.step),
-      y: record.training.history.map(y),
-    })),
+    data: runs.flatMap(({ label, record }) => [
+      {
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: label,
+        marker: { size: 4 },
+        x: record.training.history.map((h) => h.step),
+        y: record.training.history.map(y),
+      },
+      ...(metric === 'loss' ? referenceLines(label, record.training.history, (h) => h.step) : []),
+    ]),
     layout: {
       title: { text: metric === 'loss' ? 'Pretraining: validation MLM loss (held-out windows)' : 'Pretraining: masked tokens predicted right (%)' },
       xaxis: { title: { text: 'optimizer step' } },
@@ -223,6 +245,7 @@ export function ladderPretrainingFigure(record: PretrainRecord): Figure {
     data: [
       { type: 'scatter', mode: 'lines+markers', name: 'validation MLM loss', x: h.map((p) => p.step * perStep), y: h.map((p) => p.validLoss) },
       { type: 'scatter', mode: 'lines+markers', name: 'masked-token accuracy (%)', yaxis: 'y2', x: h.map((p) => p.step * perStep), y: h.map((p) => 100 * (p.metrics?.maskedAccuracy ?? NaN)) },
+      ...referenceLines('loss', h, (p) => p.step * perStep),
     ],
     layout: {
       title: { text: 'The ladder run: held-out MLM loss and masked-token accuracy' },

@@ -50,6 +50,13 @@ test('a smoke pretraining run: checkpoint for both heads, a record that traces i
     assert.match(record.corpus.sha256, /^[0-9a-f]{64}$/);
     assert.ok(Math.abs(record.final.perplexity - Math.exp(record.final.validLoss)) < 1e-6 * record.final.perplexity);
     assert.ok(record.final.maskedAccuracy >= 0 && record.final.maskedAccuracy <= 1);
+    // every validation names its references on the same masks: the neighbour-reading oracle below the k-mer frequency baseline
+    for (const point of record.training.history) {
+      const m = point.metrics!;
+      assert.ok(m.oracleLoss > 0 && m.oracleLoss < m.frequencyLoss, `oracle ${m.oracleLoss}, frequency baseline ${m.frequencyLoss}`);
+      const shares = Object.keys(m).filter((key) => key.startsWith('maskedShareHidden')).map((key) => m[key]);
+      assert.ok(Math.abs(shares.reduce((x, y) => x + y, 0) - 1) < 1e-9, 'the hidden-base classes cover every masked token');
+    }
     assert.ok(record.tokensPerSecond > 0);
     assert.match(record.backend.line, /^backend cpu/);
     assert.ok(!readFileSync(join(out, 'pretraining.json'), 'utf8').includes(t.path), 'no absolute path in the record');
