@@ -17,6 +17,11 @@
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 export const PAD_ID = 0, UNK_ID = 1, CLS_ID = 2, SEP_ID = 3, MASK_ID = 4;
 const N_SPECIAL = SPECIAL_TOKENS.length;
+
+/** Whether an id is a k-mer (not one of the special tokens, `[UNK]` included): what masking may hide and a k-mer covers. */
+export function isKmerId(id: number): boolean {
+  return id >= N_SPECIAL;
+}
 const KMER_ALPHABET = 'ATCG';
 
 /** base byte → digit in the ATCG order, or -1. Lower-case accepted. */

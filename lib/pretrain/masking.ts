@@ -13,7 +13,7 @@
  * few short rows), one is drawn among its maskable tokens, so the loss is always defined; DNABERT's
  * code would produce an empty loss there.
  */
-import { CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID } from '../models/tokenizer.js';
+import { isKmerId, MASK_ID } from '../models/tokenizer.js';
 import { seededRng } from '../random.js';
 
 export interface MaskingOptions {
@@ -40,15 +40,11 @@ export function spanOffsets(k: number): number[] {
   return out;
 }
 
-function maskable(id: number): boolean {
-  return id !== PAD_ID && id !== CLS_ID && id !== SEP_ID && id !== UNK_ID;
-}
-
 /** The first and last maskable position of a row (DNABERT expands spans within them), or null. */
 function maskableRange(ids: Int32Array, row: number, L: number): [number, number] | null {
   let first = -1, last = -1;
   for (let t = 0; t < L; t++) {
-    if (!maskable(ids[row + t])) continue;
+    if (!isKmerId(ids[row + t])) continue;
     if (first < 0) first = t;
     last = t;
   }
@@ -68,7 +64,7 @@ export function maskTokens(ids: Int32Array, B: number, L: number, o: MaskingOpti
     masked[b * L + t] = 1;
     for (const d of offsets) {
       const u = t + d;
-      if (u >= first && u <= last && maskable(ids[b * L + u])) masked[b * L + u] = 1;
+      if (u >= first && u <= last && isKmerId(ids[b * L + u])) masked[b * L + u] = 1;
     }
   };
   let centres = 0;
@@ -76,14 +72,14 @@ export function maskTokens(ids: Int32Array, B: number, L: number, o: MaskingOpti
     const range = ranges[b];
     if (!range) continue;
     for (let t = range[0]; t <= range[1]; t++) {
-      if (!maskable(ids[b * L + t]) || rng() >= o.centreProbability) continue;
+      if (!isKmerId(ids[b * L + t]) || rng() >= o.centreProbability) continue;
       span(b, t);
       centres++;
     }
   }
   if (!centres) {
     const candidates: number[] = [];
-    for (let i = 0; i < B * L; i++) if (maskable(ids[i])) candidates.push(i);
+    for (let i = 0; i < B * L; i++) if (isKmerId(ids[i])) candidates.push(i);
     if (candidates.length) {
       const i = candidates[Math.floor(rng() * candidates.length)];
       span(Math.floor(i / L), i % L);

@@ -12,16 +12,12 @@
  * A model below the baseline has learned context; one near the oracle reads its neighbours. Masked accuracy
  * split by the number of hidden bases shows which of those a model does.
  */
-import { MASK_ID, PAD_ID, CLS_ID, SEP_ID, UNK_ID } from '../models/tokenizer.js';
+import { isKmerId, MASK_ID } from '../models/tokenizer.js';
 
 const LN4 = Math.log(4);
 
 /** Hidden-base classes that the accuracy is split by: 0, 1, 2 and 3 or more. */
 export const HIDDEN_CLASSES = ['0', '1', '2', '3+'] as const;
-
-function isKmer(id: number): boolean {
-  return id !== PAD_ID && id !== CLS_ID && id !== SEP_ID && id !== UNK_ID && id !== MASK_ID;
-}
 
 /**
  * For each masked position (flat b·L + t, ascending, as maskTokens returns them) of the original token rows
@@ -39,7 +35,7 @@ export function hiddenBases(ids: Int32Array, positions: Int32Array, B: number, L
     if (Math.floor(positions[j] / L) !== b) continue;
     covered.fill(0);
     for (let t = 0; t < L; t++) {
-      if (masked[b * L + t] || !isKmer(ids[b * L + t])) continue;
+      if (masked[b * L + t] || !isKmerId(ids[b * L + t])) continue;
       for (let d = 0; d < k; d++) covered[t + d] = 1; // bases t − 1 + d, shifted by 1
     }
     for (; j < positions.length && Math.floor(positions[j] / L) === b; j++) {
@@ -66,7 +62,7 @@ export function kmerFrequencyNats(rows: Iterable<Int32Array>, vocabSize: number)
   let total = 0;
   for (const ids of rows) {
     for (const id of ids) {
-      if (!isKmer(id)) continue;
+      if (!isKmerId(id)) continue;
       counts[id]++;
       total++;
     }

@@ -134,7 +134,7 @@ export function table2Figure(cells: Table2Cell[]): Figure {
 type PretrainPoint = PretrainRecord['training']['history'][number];
 
 /**
- * Dashed lines for the references a validation scored on the same masks (lib/pretrain/references.ts): the
+ * Lines for the references a validation scored on the same masks (lib/pretrain/references.ts): the
  * k-mer frequency baseline and the neighbour-reading oracle, where the record has them (records written
  * before them have none, and draw none). `x` places each validation point.
  */
